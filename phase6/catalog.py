@@ -1,0 +1,120 @@
+"""What an exporter is: a spec, its SQL queries and a pure build function from rows to documents.
+
+Exporters declare; the runner executes. No exporter opens a client, writes, logs a heartbeat or catches
+another exporter's error.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable, Iterable, Literal, Mapping
+
+Rows = list[dict[str, Any]]
+Scope = Literal["dated", "pointer", "global"]
+CostClass = Literal["fast", "fanout"]
+Mode = Literal["live", "replay"]
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """Everything a query or a build function may know about the run."""
+
+    target_date: date
+    game_day: date  # G: today on the game-day clock
+    generated_at: datetime
+    champion_system_id: str
+    mode: Mode = "live"
+    update_latest: bool = True
+    min_games: int = 5
+
+    @property
+    def is_live(self) -> bool:
+        return self.mode == "live"
+
+
+@dataclass(frozen=True)
+class Query:
+    """One warehouse read: BigQuery Standard SQL with named @parameters, and how to bind them for a run."""
+
+    name: str
+    sql: str
+    params: Callable[[ExportContext], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One JSON object to publish under the bucket's v1/ prefix."""
+
+    path: str
+    body: dict[str, Any]
+    max_age: int
+    scope: Scope = "dated"
+    entity: str | None = None  # the fan-out entity (player_lookup) the document belongs to
+
+
+@dataclass(frozen=True)
+class InsertRows:
+    """Rows a materialisation step appends to a warehouse table (the one table the publisher writes)."""
+
+    table: str
+    rows: Rows
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class Materialization:
+    """A warehouse write that precedes an export's reads (subset-picks → current_subset_picks)."""
+
+    queries: tuple[Query, ...]
+    compute: Callable[[ExportContext, Mapping[str, Rows]], InsertRows]
+    applies: Callable[[ExportContext, Mapping[str, Rows]], bool] = lambda ctx, rows: True
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    name: str
+    cost: CostClass
+    priority: int  # lower runs first (api.md §2.4)
+    queries: tuple[Query, ...]
+    build: Callable[[ExportContext, Mapping[str, Rows]], Iterable[Document]]
+    paths: tuple[str, ...]  # documentation of the paths written, e.g. "predictions/{date}.json"
+    pointer_offsets: tuple[int, ...] = (0,)  # target dates (G + offset) that may write pointers
+    critical: bool = False
+    materialization: Materialization | None = None
+    # Fan-out exports: the runner builds one entity at a time, isolating failures and checking the deadline.
+    entities: Callable[[ExportContext, Mapping[str, Rows]], list[str]] | None = None
+    build_entity: Callable[[ExportContext, Mapping[str, Rows], str], Iterable[Document]] | None = None
+    entity_failure_limit: float = 0.2  # the export fails when more than this share of entities fail
+    # Pointers that must never move backwards: given the published pointer body (or None) and the new body,
+    # may the new one replace it? The runner reads the current pointer only when this is set.
+    pointer_guard: Callable[[dict[str, Any] | None, dict[str, Any]], bool] | None = None
+    description: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def cache_control(max_age: int) -> str:
+    return f"public, max-age={int(max_age)}"
+
+
+def dated_max_age(ctx: ExportContext, long_age: int, short_age: int, final: bool = True) -> int:
+    """api.md §2.3: a dated file whose date is ≥ G, or whose content is not final, gets the short value."""
+    return long_age if final and ctx.target_date < ctx.game_day else short_age
+
+
+def dated_and_pointer(
+    ctx: ExportContext,
+    body: dict[str, Any],
+    dated_path: str,
+    pointer_path: str,
+    *,
+    long_age: int,
+    short_age: int,
+    pointer_age: int,
+    final: bool = True,
+    entity: str | None = None,
+) -> list[Document]:
+    """A dated document and its pointer twin with the same body (the runner decides whether the pointer is written)."""
+    return [
+        Document(dated_path, body, dated_max_age(ctx, long_age, short_age, final), "dated", entity),
+        Document(pointer_path, body, pointer_age, "pointer", entity),
+    ]

@@ -1,0 +1,39 @@
+"""The warehouse interface: BigQuery Standard SQL with named parameters in, rows as plain dicts out."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Mapping, Protocol, Sequence
+
+Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ArrayParam:
+    """An array query parameter whose element type must be known even when it is empty."""
+
+    element_type: str  # BigQuery scalar type name: STRING, INT64, FLOAT64, DATE, BOOL, ...
+    values: Sequence[Any]
+
+
+class WarehouseError(RuntimeError):
+    """A query or insert failed; the message names the query."""
+
+
+class Warehouse(Protocol):
+    def query(self, sql: str, params: Mapping[str, Any] | None = None, *, label: str = "") -> Rows: ...
+
+    def insert_rows(self, table: str, rows: Rows) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def plain_value(value: Any) -> Any:
+    """NUMERIC columns come back as Decimal in both engines; the publisher works in floats."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list):
+        return [plain_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain_value(item) for key, item in value.items()}
+    return value

@@ -1,0 +1,86 @@
+"""The production warehouse: BigQuery with typed parameters, job labels, a bytes-billed cap and a timeout."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Mapping
+
+from .base import ArrayParam, Rows, WarehouseError, plain_value
+
+_SCALAR_TYPES: tuple[tuple[type, str], ...] = (
+    (bool, "BOOL"),  # before int: bool is an int
+    (int, "INT64"),
+    (float, "FLOAT64"),
+    (datetime, "TIMESTAMP"),  # before date: datetime is a date
+    (date, "DATE"),
+    (str, "STRING"),
+)
+
+
+def scalar_type(value: Any) -> str:
+    for python_type, bigquery_type in _SCALAR_TYPES:
+        if isinstance(value, python_type):
+            return bigquery_type
+    raise WarehouseError(f"no BigQuery type for parameter value {value!r} ({type(value).__name__})")
+
+
+def query_parameters(params: Mapping[str, Any]) -> list[Any]:
+    from google.cloud import bigquery
+
+    built: list[Any] = []
+    for name, value in params.items():
+        if isinstance(value, ArrayParam):
+            built.append(bigquery.ArrayQueryParameter(name, value.element_type, list(value.values)))
+        elif isinstance(value, (list, tuple)):
+            element_type = scalar_type(value[0]) if value else "STRING"
+            built.append(bigquery.ArrayQueryParameter(name, element_type, list(value)))
+        else:
+            built.append(bigquery.ScalarQueryParameter(name, scalar_type(value) if value is not None else "STRING", value))
+    return built
+
+
+class BigQueryWarehouse:
+    def __init__(self, project: str, *, max_bytes_billed: int, timeout_seconds: float, labels: Mapping[str, str] | None = None):
+        from google.cloud import bigquery
+
+        self._bigquery = bigquery
+        self._client = bigquery.Client(project=project)
+        self._max_bytes_billed = max_bytes_billed
+        self._timeout = timeout_seconds
+        self._labels = dict(labels or {"app": "phase6-publisher"})
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None, *, label: str = "") -> Rows:
+        labels = dict(self._labels)
+        if label:
+            labels["query"] = _label_value(label)
+        config = self._bigquery.QueryJobConfig(
+            query_parameters=query_parameters(params or {}),
+            labels=labels,
+            maximum_bytes_billed=self._max_bytes_billed,
+            use_legacy_sql=False,
+        )
+        try:
+            job = self._client.query(sql, job_config=config, timeout=self._timeout)
+            result = job.result(timeout=self._timeout)
+        except Exception as error:  # the client raises many types; the runner needs one
+            raise WarehouseError(f"query {label or '(unnamed)'} failed: {error}") from error
+        return [{key: plain_value(value) for key, value in row.items()} for row in result]
+
+    def insert_rows(self, table: str, rows: Rows) -> None:
+        if not rows:
+            return
+        errors = self._client.insert_rows_json(table, [_json_row(row) for row in rows], timeout=self._timeout)
+        if errors:
+            raise WarehouseError(f"insert into {table} failed: {errors[:3]}")
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _label_value(text: str) -> str:
+    """BigQuery label values: lowercase letters, digits, '_' and '-', at most 63 characters."""
+    cleaned = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in text.lower())
+    return cleaned[:63]
+
+
+def _json_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value.isoformat() if isinstance(value, (date, datetime)) else value for key, value in row.items()}

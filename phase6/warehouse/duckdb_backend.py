@@ -1,0 +1,83 @@
+"""The embedded warehouse: DuckDB with the production schemas; shared SQL is transpiled with sqlglot."""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import duckdb
+import sqlglot
+
+from .base import ArrayParam, Rows, WarehouseError, plain_value
+
+_PARAM = re.compile(r"\$(\w+)")
+
+
+@lru_cache(maxsize=512)
+def to_duckdb(sql: str) -> str:
+    """Transpile one BigQuery statement to DuckDB (cached per statement)."""
+    statements = sqlglot.transpile(sql, read="bigquery", write="duckdb")
+    if len(statements) != 1:
+        raise WarehouseError(f"expected exactly one SQL statement, found {len(statements)}")
+    return statements[0]
+
+
+class DuckDBWarehouse:
+    def __init__(self, path: Path, read_only: bool = False):
+        if not path.exists():
+            raise WarehouseError(f"DuckDB warehouse {path} does not exist; build it with `python -m phase6 demo`")
+        self.path = path
+        self._connection = duckdb.connect(str(path), read_only=read_only)
+        self._connection.execute("SET TimeZone='UTC'")
+        self._local = threading.local()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._connection.cursor()
+            cursor.execute("SET TimeZone='UTC'")
+            self._local.cursor = cursor
+        return cursor
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None, *, label: str = "") -> Rows:
+        statement = to_duckdb(sql)
+        bound = {name: _bind(value) for name, value in (params or {}).items() if name in _PARAM.findall(statement)}
+        try:
+            result = self._cursor().execute(statement, bound)
+        except duckdb.Error as error:
+            raise WarehouseError(f"query {label or '(unnamed)'} failed: {error}") from error
+        columns = [column[0] for column in result.description]
+        return [{name: plain_value(value) for name, value in zip(columns, row)} for row in result.fetchall()]
+
+    def insert_rows(self, table: str, rows: Rows) -> None:
+        if not rows:
+            return
+        columns = list(rows[0])
+        placeholders = ", ".join("?" for _ in columns)
+        statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+        try:
+            self._cursor().executemany(statement, [[row.get(column) for column in columns] for row in rows])
+        except duckdb.Error as error:
+            raise WarehouseError(f"insert into {table} failed: {error}") from error
+
+    def demo_now(self) -> datetime | None:
+        """The frozen demo clock stored by the demo generator, if this is a demo warehouse."""
+        try:
+            rows = self.query("SELECT demo_now FROM phase6_demo.settings LIMIT 1", label="demo_clock")
+        except WarehouseError:
+            return None
+        return rows[0]["demo_now"] if rows else None
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def _bind(value: Any) -> Any:
+    if isinstance(value, ArrayParam):
+        return list(value.values)
+    if isinstance(value, tuple):
+        return list(value)
+    return value

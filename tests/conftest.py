@@ -1,0 +1,54 @@
+"""Shared fixtures: a demo warehouse built once per test session, and an app wired to temp backends."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from phase6.app import App, open_app
+from phase6.config import Settings
+
+DEMO_NOW = "2026-03-04T18:00:00+00:00"  # 13:00 ET on the demo's as-of day
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The default demo season, built once per session (or PHASE6_TEST_DEMO, a prebuilt file, copied)."""
+    target = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    prebuilt = os.environ.get("PHASE6_TEST_DEMO")
+    if prebuilt:
+        shutil.copy(prebuilt, target)
+        return target
+    from phase6.demo import DemoParams, build_demo
+
+    build_demo(target, DemoParams())
+    return target
+
+
+def settings_for(tmp_path: Path, warehouse: Path, now: str | None = DEMO_NOW, **overrides) -> Settings:
+    values = dict(
+        warehouse_url=f"duckdb:///{warehouse.resolve()}",
+        bucket_url=f"file://{(tmp_path / 'bucket').resolve()}",
+        state_url=f"sqlite:///{(tmp_path / 'state.db').resolve()}",
+        events_url=f"file://{(tmp_path / 'events.jsonl').resolve()}",
+        now_override=now or "",
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture()
+def warehouse_copy(demo_db, tmp_path) -> Path:
+    """A private copy of the demo warehouse, for tests that write to it (subset-picks materialisation)."""
+    copy = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, copy)
+    return copy
+
+
+@pytest.fixture()
+def demo_app(warehouse_copy, tmp_path) -> App:
+    application = open_app(settings_for(tmp_path, warehouse_copy))
+    yield application
+    application.close()
