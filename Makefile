@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv clean
+.PHONY: run test venv clean locks
 
 run: $(STAMP)
 	$(BIN)/python -m phase6 demo --if-missing
@@ -24,3 +24,8 @@ $(STAMP): requirements-lock.txt requirements-dev-lock.txt
 
 clean:
 	rm -rf $(VENV) .phase6 public
+
+# Re-pin and re-hash both lock files from requirements*.txt.
+locks: $(STAMP)
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements-lock.txt requirements.txt
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements-dev-lock.txt requirements-dev.txt
