@@ -101,6 +101,25 @@ def run(
         raise typer.Exit(1)
 
 
+@app.command()
+def preview(
+    port: int = typer.Option(8000, help="Port on 127.0.0.1."),
+    root: Optional[Path] = typer.Option(None, help="Local bucket folder (default: the configured file:// bucket)."),
+) -> None:
+    """Serve the local bucket over HTTP with the recorded Cache-Control and content types."""
+    from .preview import make_server
+
+    folder = root or local_path(Settings().bucket_url, "file")
+    server = make_server(folder, port=port)
+    console.print(f"serving {folder} at http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 def print_summary(record: RunRecord, seconds: float, game_day) -> None:
     title = (
         f"run {record.run_id} · {record.request.mode} · target {record.request.target_date} · "
