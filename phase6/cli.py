@@ -150,6 +150,14 @@ def print_summary(record: RunRecord, seconds: float, game_day) -> None:
             err.print(f"[yellow]{name}[/yellow]: {warning}")
 
 
+from .cli_deploy import schedules as schedules_app  # noqa: E402  (registered after the core commands)
+from .cli_runtime import publish, serve  # noqa: E402
+
+app.command()(serve)
+app.command()(publish)
+app.add_typer(schedules_app, name="schedules")
+
+
 def main() -> None:
     app()
 

@@ -46,7 +46,7 @@ class LocalBucket:
 
     def list(self, prefix: str) -> list[ObjectInfo]:
         base = self.root / prefix
-        directory = base if prefix.endswith("/") else base.parent
+        directory = base if not prefix or prefix.endswith("/") else base.parent
         if not directory.is_dir():
             return []
         found = []
