@@ -18,7 +18,6 @@ venv: $(STAMP)
 
 $(STAMP): requirements-lock.txt requirements-dev-lock.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip==24.3.1
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-lock.txt -r requirements-dev-lock.txt
 	touch $(STAMP)
 
@@ -27,5 +26,5 @@ clean:
 
 # Re-pin and re-hash both lock files from requirements*.txt.
 locks: $(STAMP)
-	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements-lock.txt requirements.txt
-	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements-dev-lock.txt requirements-dev.txt
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-lock.txt requirements.txt
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-dev-lock.txt requirements-dev.txt
