@@ -11,11 +11,9 @@ from phase6.demo.clock import days_between, et_to_utc
 TRICODES = ("ATL BOS BKN CHA CHI CLE DAL DEN DET GSW HOU IND LAC LAL MEM MIA MIL MIN NOP NYK "
             "OKC ORL PHI PHX POR SAC SAS TOR UTA WAS").split()
 
-OFF_DAYS = (
-    date(2025, 11, 27), date(2025, 12, 8), date(2025, 12, 24), date(2026, 1, 26),
-    *days_between(date(2026, 2, 13), date(2026, 2, 18)),
-    date(2026, 3, 23),
-)
+ALL_STAR_BREAK = tuple(days_between(date(2026, 2, 13), date(2026, 2, 18)))
+OFF_DAYS = (date(2025, 11, 27), date(2025, 12, 8), date(2025, 12, 24), date(2026, 1, 26), *ALL_STAR_BREAK,
+            date(2026, 3, 23))
 # Light days with a fixed number of games; the single-game day leaves some systems without a signal row.
 LIGHT_DAYS = {date(2025, 12, 15): 3, date(2025, 12, 16): 2, date(2025, 12, 18): 4, date(2026, 1, 12): 1}
 CHRISTMAS = date(2025, 12, 25)

@@ -19,11 +19,6 @@ def parse_hhmm(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def et_hour(instant: datetime) -> tuple[date, int]:
-    local = instant.astimezone(EASTERN)
-    return local.date(), local.hour
-
-
 def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 

@@ -25,6 +25,9 @@ POSITIONS = ("PG", "SG", "SF", "PF", "C")
 # (tier, players per team of 15, season points range)
 TIERS = (("lead", 1, (18.0, 24.9)), ("starter", 3, (11.0, 20.0)), ("rotation", 4, (6.0, 12.0)),
          ("bench", 7, (1.0, 5.9)))
+# Leads of these teams average ≥ 25, so that 6-8 % of lined player-games belong to the elite tier.
+STAR_TEAM_SHARE = 0.5
+STAR_POINTS = (26.0, 33.0)
 MINUTES_BY_TIER = {"lead": 35.0, "starter": 30.0, "rotation": 21.0, "bench": 11.0}
 _NON_DECOMPOSING = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "ı": "i"})
 SEASON_LABEL = "2025-26"
@@ -90,7 +93,7 @@ def _tier_sizes(players_per_team: int) -> list[tuple[str, int, tuple[float, floa
 def build_rosters(rng: random.Random, teams: list[str], players_per_team: int) -> list[Player]:
     used: set[str] = set()
     players = []
-    star_teams = set(rng.sample(teams, max(1, len(teams) // 3)))
+    star_teams = set(rng.sample(teams, max(1, round(len(teams) * STAR_TEAM_SHARE))))
     bdl_id = 1000
     for team in teams:
         jerseys = rng.sample(range(0, 100), players_per_team)
@@ -100,7 +103,7 @@ def build_rosters(rng: random.Random, teams: list[str], players_per_team: int) -
                 name, lookup = _unique_name(rng, used)
                 mean = rng.uniform(low, high)
                 if tier == "lead" and team in star_teams:
-                    mean = rng.uniform(25.0, 32.0)
+                    mean = rng.uniform(*STAR_POINTS)
                 bdl_id += rng.randint(1, 40)
                 players.append(Player(lookup, name, team, tier, round(mean, 2), rng.randint(20, 37),
                                       rng.choice(POSITIONS), jerseys[index], bdl_id))

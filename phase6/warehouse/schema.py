@@ -440,7 +440,7 @@ WITH definitions AS (
   WHERE is_active = TRUE
 ),
 base AS (
-  SELECT p.game_date, p.system_id, p.player_lookup, p.recommendation,
+  SELECT p.prediction_id, p.game_date, p.system_id, p.player_lookup, p.recommendation,
          CAST(p.predicted_points AS DOUBLE) AS predicted_points,
          CAST(p.current_points_line AS DOUBLE) AS line_value,
          CAST(p.confidence_score AS DOUBLE) AS confidence_score,
@@ -458,7 +458,8 @@ base AS (
 ),
 ranked AS (
   SELECT d.subset_id, d.use_ranking, d.top_n, d.signal_condition, b.*,
-         ROW_NUMBER() OVER (PARTITION BY d.subset_id, b.game_date ORDER BY b.composite_score DESC) AS daily_rank
+         ROW_NUMBER() OVER (PARTITION BY d.subset_id, b.game_date
+                            ORDER BY b.composite_score DESC, b.prediction_id) AS daily_rank
   FROM base b
   CROSS JOIN definitions d
   WHERE b.system_id = d.system_id
