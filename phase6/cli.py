@@ -152,9 +152,12 @@ def print_summary(record: RunRecord, seconds: float, game_day) -> None:
 
 from .cli_deploy import schedules as schedules_app  # noqa: E402  (registered after the core commands)
 from .cli_runtime import publish, serve  # noqa: E402
+from .cli_state import breakers, runs  # noqa: E402
 
 app.command()(serve)
 app.command()(publish)
+app.command()(runs)
+app.command()(breakers)
 app.add_typer(schedules_app, name="schedules")
 
 

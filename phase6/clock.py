@@ -11,6 +11,11 @@ from datetime import date, datetime, timedelta, timezone
 from .formats import EASTERN
 
 
+def utc_now() -> datetime:
+    """The real time, for shared state (breakers, leases, heartbeats) even when the data clock is frozen."""
+    return datetime.now(timezone.utc)
+
+
 class Clock:
     def __init__(self, start: datetime | None = None):
         self._start = start

@@ -1,7 +1,10 @@
 """Runs a list of export types for one target date against the configured backends.
 
-Validate → order → for each export: materialise, query, shape, write (concurrently, bounded) → record.
+Order → for each export: check the breaker, the budget and the lease; materialise, query, shape, write
+(concurrently, bounded); record the outcome and duration → heartbeat throughout.
 One export failing never stops the others; in a fan-out one entity failing never stops the others.
+What does not fit the time budget is deferred (a fan-out stopped between chunks leaves a cursor) for a
+continuation; nothing is silently dropped. A failing state store never stops publishing.
 """
 from __future__ import annotations
 
@@ -12,24 +15,30 @@ import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
-from typing import Any, Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any, Callable, Iterable, Mapping
 
 import orjson
 
+from . import plan, status
+from .breakers import allows_run
 from .catalog import Document, ExportContext, ExportSpec, Rows, cache_control
-from .clock import Clock
+from .clock import Clock, utc_now
 from .config import Settings
 from .formats import ts
+from .heartbeat import BEAT_INTERVAL_SECONDS, Heartbeat
 from .jsonio import dumps
+from .plan import Deadline
 from .queries import QueryRunner
 from .state import StateStore
+from .state.tolerant import TolerantState
 from .storage import Bucket
 from .warehouse import Warehouse
 
 log = logging.getLogger("phase6.runner")
 
 FANOUT_CHUNK = 50
+LEASE_MARGIN_SECONDS = 60.0
 SAFE_PATH = re.compile(r"^(?!.*\.\.)[a-z0-9][a-z0-9_\-/.]{0,200}\.json$")
 
 
@@ -86,6 +95,9 @@ class RunRecord:
     status: str = "running"
     exports: dict[str, ExportResult] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)  # export types left for a continuation
+    cursor: dict[str, Any] = field(default_factory=dict)  # export type → where its fan-out resumes
+    breakers_open: list[str] = field(default_factory=list)  # every export type whose breaker is not closed
 
     def document(self) -> dict[str, Any]:
         return {
@@ -96,7 +108,33 @@ class RunRecord:
             "request": {**asdict(self.request), "target_date": self.request.target_date.isoformat()},
             "exports": {name: asdict(result) for name, result in self.exports.items()},
             "errors": self.errors,
+            "deferred": self.deferred,
+            "cursor": self.cursor,
+            "breakers_open": self.breakers_open,
         }
+
+
+@dataclass
+class RunScope:
+    """What the exports of one run share."""
+
+    record: RunRecord
+    queries: QueryRunner
+    state: TolerantState
+    deadline: Deadline
+    heartbeat: Heartbeat
+    cursor: Mapping[str, Any]
+
+
+@dataclass
+class FanoutControl:
+    """How a fan-out export shares the run's budget: chunks, a deadline check between them, and a cursor."""
+
+    deadline: Deadline
+    chunk_size: int
+    resume: Mapping[str, Any] | None = None  # the cursor a previous run left for this export
+    on_chunk: Callable[[int, int], None] = lambda done, total: None  # progress: entities done, total
+    cursor: dict[str, Any] | None = None  # set when the fan-out stopped for time
 
 
 def default_update_latest(mode: str, target_date: date, game_day: date) -> bool:
@@ -105,11 +143,26 @@ def default_update_latest(mode: str, target_date: date, game_day: date) -> bool:
 
 
 class Runner:
-    def __init__(self, settings: Settings, backends: Backends, clock: Clock, catalog: Mapping[str, ExportSpec]):
+    def __init__(
+        self,
+        settings: Settings,
+        backends: Backends,
+        clock: Clock,
+        catalog: Mapping[str, ExportSpec],
+        *,
+        fanout_chunk: int = FANOUT_CHUNK,
+        beat_interval: float = BEAT_INTERVAL_SECONDS,
+        wall_clock: Callable[[], datetime] = utc_now,
+    ):
+        """`clock` dates the published data (frozen in the demo); `wall_clock` dates the shared state (breakers,
+        leases, heartbeats), which other processes and TTL policies read on the real clock."""
         self.settings = settings
         self.backends = backends
         self.clock = clock
         self.catalog = catalog
+        self.fanout_chunk = fanout_chunk
+        self.beat_interval = beat_interval
+        self.wall_clock = wall_clock
 
     def context(self, request: RunRequest) -> ExportContext:
         game_day = self.clock.game_day()
@@ -126,26 +179,126 @@ class Runner:
             min_games=request.min_games,
         )
 
-    def run(self, request: RunRequest, run_id: str | None = None) -> RunRecord:
+    def run(
+        self,
+        request: RunRequest,
+        run_id: str | None = None,
+        *,
+        deadline: Deadline | None = None,
+        cursor: Mapping[str, Any] | None = None,
+    ) -> RunRecord:
+        """Run the request's export types within `deadline` (default: the settings' budget from now).
+
+        `cursor` is a previous run's `RunRecord.cursor`, carried by a continuation message.
+        """
+        deadline = deadline or Deadline.from_budget(self.settings.budget_seconds)
         record = RunRecord(run_id or new_run_id(), request, ts(self.clock.now()) or "")
-        queries = QueryRunner(self.backends.warehouse)
-        specs = sorted((self.catalog[name] for name in request.export_types), key=lambda spec: spec.priority)
-        for spec in specs:
-            record.exports[spec.name] = self.run_export(spec, request, queries)
-        record.status = overall_status(record.exports.values())
-        record.errors = [f"{name}: {result.error}" for name, result in record.exports.items() if result.error]
-        record.finished_at = ts(self.clock.now())
-        self.backends.state.save_run(record.run_id, record.document())
+        state_errors: list[str] = []
+        state = TolerantState(self.backends.state, state_errors.append)
+        specs = plan.order(self.catalog[name] for name in request.export_types)
+        heartbeat = Heartbeat(state, record.run_id, self.wall_clock, deadline, self._beat_fields(record, len(specs)),
+                              self.beat_interval)
+        scope = RunScope(record, QueryRunner(self.backends.warehouse), state, deadline, heartbeat, cursor or {})
+        heartbeat.beat()
+        with heartbeat.ticking():
+            for done, spec in enumerate(specs):
+                heartbeat.beat(current_export=spec.name, progress={"done": done, "total": len(specs)}, entities=None)
+                record.exports[spec.name] = self._run_guarded(spec, scope)
+                heartbeat.beat(exports=_public(record.exports))
+        self._finish(record, state, state_errors)
+        self._write_status(record)
+        state.save_run(record.run_id, record.document())
+        heartbeat.beat(status=record.status, current_export=None, progress={"done": len(specs), "total": len(specs)},
+                       finished_at=self.wall_clock())
         return record
 
-    def run_export(self, spec: ExportSpec, request: RunRequest, queries: QueryRunner) -> ExportResult:
+    def _beat_fields(self, record: RunRecord, total: int) -> dict[str, Any]:
+        request = record.request
+        return {
+            "status": "running",
+            "target_date": request.target_date.isoformat(),
+            "mode": request.mode,
+            "correlation_id": request.correlation_id,
+            "trigger_source": request.trigger_source,
+            "export_types": list(request.export_types),
+            "started_at": self.wall_clock(),
+            "current_export": None,
+            "progress": {"done": 0, "total": total},
+            "exports": {},
+        }
+
+    def _run_guarded(self, spec: ExportSpec, scope: RunScope) -> ExportResult:
+        """Breaker, budget and lease checks around one export, then its breaker outcome and duration."""
+        state, record, resume = scope.state, scope.record, scope.cursor.get(spec.name)
+        now = self.wall_clock()
+        breaker = state.breaker(spec.name, now)
+        if not allows_run(breaker, now):
+            return ExportResult(status="breaker_open", error=f"breaker open until {ts(breaker.retry_after)}")
+        expected = plan.expected_seconds(spec, state.expected_duration(spec.name))
+        if not plan.fits(plan.seconds_to_start(spec, expected), scope.deadline.remaining()):
+            if resume:
+                record.cursor[spec.name] = dict(resume)
+            return ExportResult(status="deferred")
+        key = lease_key(record.request.target_date, spec.name)
+        ttl = expected + LEASE_MARGIN_SECONDS
+        if not state.acquire_lease(key, record.run_id, ttl, now):
+            return ExportResult(status="leased_elsewhere")
+
+        def on_chunk(done: int, total: int) -> None:
+            state.acquire_lease(key, record.run_id, ttl, self.wall_clock())
+            scope.heartbeat.beat(entities={"done": done, "total": total})
+
+        fanout = FanoutControl(scope.deadline, self.fanout_chunk, resume, on_chunk)
+        try:
+            result = self.run_export(spec, record.request, scope.queries, fanout=fanout)
+        finally:
+            state.release_lease(key, record.run_id)
+        if fanout.cursor is not None:
+            record.cursor[spec.name] = fanout.cursor
+        if result.status in ("ok", "failed"):
+            state.record_outcome(spec.name, result.status == "ok", self.wall_clock())
+        if result.status == "ok":
+            state.record_duration(spec.name, result.duration_seconds, self.wall_clock())
+        return result
+
+    def _finish(self, record: RunRecord, state: TolerantState, state_errors: list[str]) -> None:
+        results = record.exports
+        record.deferred = [name for name, result in results.items() if result.status == "deferred"]
+        not_closed = [breaker.export_type for breaker in state.breakers(self.wall_clock()) if breaker.status != "closed"]
+        skipped = [name for name, result in results.items() if result.status == "breaker_open"]
+        record.breakers_open = sorted({*not_closed, *skipped})  # skipped ones too, should the store be unreadable
+        record.status = overall_status(results.values())
+        record.errors = [f"{name}: {result.error}" for name, result in results.items() if result.error]
+        record.errors.extend(dict.fromkeys(state_errors))
+        record.finished_at = ts(self.clock.now())
+
+    def _write_status(self, record: RunRecord) -> None:
+        """status.json at the very end of every run, whatever the mode (api.md §2.1, §3.16)."""
+        game_day = self.clock.game_day()
+        prefix = self.settings.object_prefix
+        try:
+            probes, live_probe = status.collect_probes(self.backends.bucket, prefix, game_day)
+            body = status.build_status(
+                generated_at=self.clock.now(), game_day=game_day, publisher_build=self.settings.build_commit,
+                run=record.document(), probes=probes, live_probe=live_probe,
+            )
+            self.backends.bucket.write(prefix + status.STATUS_PATH, dumps(body),
+                                       cache_control=cache_control(status.STATUS_MAX_AGE))
+        except Exception as error:  # the run's exports are published; a missing status.json is reported, not fatal
+            log.error("status.json not written: %s\n%s", error, traceback.format_exc())
+            record.errors.append(f"status.json: {type(error).__name__}: {error}")
+
+    def run_export(
+        self, spec: ExportSpec, request: RunRequest, queries: QueryRunner, *, fanout: FanoutControl | None = None
+    ) -> ExportResult:
         started = time.perf_counter()
         result = ExportResult()
         ctx = self.context(request)
+        fanout = fanout or FanoutControl(Deadline.from_budget(self.settings.budget_seconds), self.fanout_chunk)
         try:
             self._materialize(spec, ctx, queries, result)
             rows = queries.run_all(spec.name, spec.queries, ctx)
-            self._publish(spec, ctx, rows, result)
+            self._publish(spec, ctx, rows, result, fanout)
         except Exception as error:  # isolation: one export's failure is recorded, never propagated
             log.error("export %s failed: %s\n%s", spec.name, error, traceback.format_exc())
             result.status = "failed"
@@ -166,23 +319,50 @@ class Runner:
             result.warnings.append(insert.warning)
         queries.insert(insert.table, insert.rows)
 
-    def _publish(self, spec: ExportSpec, ctx: ExportContext, rows: Mapping[str, Rows], result: ExportResult) -> None:
-        self._write(ctx, spec, list(spec.build(ctx, rows)), result)
-        if spec.entities is None or spec.build_entity is None:
-            return
-        entities = spec.entities(ctx, rows)
+    def _publish(
+        self, spec: ExportSpec, ctx: ExportContext, rows: Mapping[str, Rows], result: ExportResult, fanout: FanoutControl
+    ) -> None:
+        entities = spec.entities(ctx, rows) if spec.entities and spec.build_entity else []
+        start = resume_index(entities, fanout.resume)
+        if start == 0:  # a resumed fan-out wrote its whole-export documents in the run that started it
+            self._write(ctx, spec, list(spec.build(ctx, rows)), result)
+        if entities:
+            self._fan_out(spec, ctx, rows, entities, start, result, fanout)
+
+    def _fan_out(
+        self,
+        spec: ExportSpec,
+        ctx: ExportContext,
+        rows: Mapping[str, Rows],
+        entities: list[str],
+        start: int,
+        result: ExportResult,
+        fanout: FanoutControl,
+    ) -> None:
+        """Entities in chunks from `start`; between chunks, stop with a cursor when the slowest chunk so far no
+        longer fits before the deadline."""
+        assert spec.build_entity is not None
         failed: list[str] = []
-        for chunk in chunked(entities, FANOUT_CHUNK):
+        slowest_chunk = 0.0
+        for offset in range(start, len(entities), fanout.chunk_size):
+            if offset > start and not plan.fits(slowest_chunk, fanout.deadline.remaining()):
+                fanout.cursor = {"next_index": offset, "next_entity": entities[offset], "total": len(entities)}
+                result.status = "deferred"
+                break
+            chunk_started = time.perf_counter()
             documents: list[Document] = []
-            for entity in chunk:
+            for entity in entities[offset : offset + fanout.chunk_size]:
                 try:
                     documents.extend(spec.build_entity(ctx, rows, entity))
                 except Exception as error:
                     failed.append(entity)
                     result.warnings.append(f"{entity}: {type(error).__name__}: {error}")
             self._write(ctx, spec, documents, result)
-        if entities and len(failed) / len(entities) > spec.entity_failure_limit:
-            raise RuntimeError(f"{len(failed)} of {len(entities)} entities failed (first: {result.warnings[0]})")
+            slowest_chunk = max(slowest_chunk, time.perf_counter() - chunk_started)
+            fanout.on_chunk(min(offset + fanout.chunk_size, len(entities)), len(entities))
+        attempted = min(len(entities), (fanout.cursor or {}).get("next_index", len(entities))) - start
+        if attempted and len(failed) / attempted > spec.entity_failure_limit:
+            raise RuntimeError(f"{len(failed)} of {attempted} entities failed (first: {result.warnings[0]})")
 
     def _write(self, ctx: ExportContext, spec: ExportSpec, documents: list[Document], result: ExportResult) -> None:
         """Dated and global files first, then pointers, so a pointer never precedes its dated twin."""
@@ -220,9 +400,21 @@ class Runner:
                 result.bytes += size
 
 
-def chunked(items: list[str], size: int) -> Iterable[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def resume_index(entities: list[str], resume: Mapping[str, Any] | None) -> int:
+    """Where a fan-out resumes: at the cursor's entity if it is still there, else at its index."""
+    if not resume:
+        return 0
+    if resume.get("next_entity") in entities:
+        return entities.index(resume["next_entity"])
+    return min(int(resume.get("next_index", 0)), len(entities))
+
+
+def lease_key(target_date: date, export_type: str) -> str:
+    return f"{target_date.isoformat()}/{export_type}"
+
+
+def _public(results: Mapping[str, ExportResult]) -> dict[str, Any]:
+    return {name: result.public() for name, result in results.items()}
 
 
 def may_write(document: Document, spec: ExportSpec, ctx: ExportContext) -> bool:
@@ -239,11 +431,14 @@ def may_write(document: Document, spec: ExportSpec, ctx: ExportContext) -> bool:
 
 
 def overall_status(results: Iterable[ExportResult]) -> str:
+    """success: all ok; failed: all failed; deferred: the rest is only waiting for a continuation; else partial."""
     statuses = [result.status for result in results]
     if not statuses or all(status == "ok" for status in statuses):
         return "success"
     if all(status == "failed" for status in statuses):
         return "failed"
+    if all(status in ("ok", "deferred") for status in statuses):
+        return "deferred"
     return "partial"
 
 

@@ -118,7 +118,7 @@ def claim(app: App, message_id: str, event: CompletionEvent) -> str:
 
     Like the runner, a failing state store never stops publishing: the run goes on without the duplicate check."""
     try:
-        return app.backends.state.claim_message(message_id, event.run_id, app.clock.now())
+        return app.backends.state.claim_message(message_id, event.run_id, app.runner.wall_clock())
     except StateError as error:
         event.errors.append(f"processed-message check skipped, state store failed: {error}")
         log_event(logging.WARNING, f"processed-message check skipped: {error}", event)
@@ -127,7 +127,7 @@ def claim(app: App, message_id: str, event: CompletionEvent) -> str:
 
 def finish(app: App, message_id: str, event: CompletionEvent) -> None:
     try:
-        app.backends.state.finish_message(message_id, event.status, app.clock.now())
+        app.backends.state.finish_message(message_id, event.status, app.runner.wall_clock())
     except StateError as error:
         event.errors.append(f"message not marked processed, state store failed: {error}")
 
@@ -202,7 +202,7 @@ def send_continuation(events: Events, request: ExportRequest, record: RunRecord,
 def open_breakers(app: App, event: CompletionEvent) -> list[str]:
     """For paths that ran nothing; a run reports its own (`RunRecord.breakers_open`): every breaker not closed."""
     try:
-        return sorted(breaker.export_type for breaker in app.backends.state.breakers(app.clock.now()) if breaker.status != "closed")
+        return sorted(breaker.export_type for breaker in app.backends.state.breakers(app.runner.wall_clock()) if breaker.status != "closed")
     except Exception as error:  # the event must still go out
         event.errors.append(f"breakers unreadable: {type(error).__name__}: {error}")
         return []

@@ -10,6 +10,8 @@ import pytest
 from phase6.app import App, open_app
 from phase6.config import Settings
 
+pytest_plugins = ["tests.servers"]  # emulator fixtures, started once per session
+
 DEMO_NOW = "2026-03-04T18:00:00+00:00"  # 13:00 ET on the demo's as-of day
 
 

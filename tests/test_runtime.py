@@ -73,7 +73,7 @@ def test_success_writes_files_and_publishes_every_field(app, events):
                                  "trigger_source": "manual"}, "msg-1")
     event = handle(envelope, app, events)
     assert event.status == "success"
-    assert bucket_files(app) == ["v1/results/2026-03-04.json", "v1/signals/2026-03-04.json"]
+    assert bucket_files(app) == ["v1/results/2026-03-04.json", "v1/signals/2026-03-04.json", "v1/status.json"]
     assert orjson.loads(app.backends.bucket.read("v1/results/2026-03-04.json")) == {"rows": [{"x": 1}, {"x": 2}]}
     [line] = published(events)
     assert line == event.document()
@@ -157,7 +157,7 @@ def test_phase5_event_runs_the_tonight_set(app, events):
     assert event.trigger_source == "phase5"
     assert event.exports["daily-signals"]["status"] == "ok"
     assert event.exports["tonight"]["status"] == "skipped"  # not in the fake catalogue
-    assert bucket_files(app) == ["v1/signals/2026-03-04.json"]
+    assert bucket_files(app) == ["v1/signals/2026-03-04.json", "v1/status.json"]
 
 
 def test_crash_inside_the_runner_still_emits_an_event(app, events, monkeypatch):
