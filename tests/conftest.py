@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
+import duckdb
+
 from phase6.app import App, open_app
 from phase6.config import Settings
+from phase6.warehouse.duckdb_backend import DuckDBWarehouse
+from phase6.warehouse.schema import create_schema
 
 pytest_plugins = ["tests.servers"]  # emulator fixtures, started once per session
 
@@ -54,3 +58,15 @@ def demo_app(warehouse_copy, tmp_path) -> App:
     application = open_app(settings_for(tmp_path, warehouse_copy))
     yield application
     application.close()
+
+
+@pytest.fixture()
+def tiny_warehouse(tmp_path):
+    """An empty warehouse with the production schema (shared by the exporter tests)."""
+    path = tmp_path / "tiny.duckdb"
+    connection = duckdb.connect(str(path))
+    create_schema(connection)
+    connection.close()
+    warehouse = DuckDBWarehouse(path)
+    yield warehouse
+    warehouse.close()

@@ -11,7 +11,7 @@ from exporters import tonight
 from exporters.common import REGISTRY_NAMES
 from phase6.catalog import ExportContext
 from phase6.runner import RunRequest
-from test_tonight import contract_problems, published
+from tests.support import contract_problems, published
 from phase6.warehouse.duckdb_backend import to_duckdb
 from phase6.warehouse.schema import create_schema
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from exporters import model_registry
 from phase6.catalog import ExportContext
 from phase6.queries import QueryRunner
-from tests.test_results import needs_demo, run_and_read, tiny_warehouse  # noqa: F401 (fixture)
+from tests.support import run_and_read
 
 G = date(2026, 3, 4)
 CTX = ExportContext(target_date=G, game_day=G, generated_at=datetime(2026, 3, 4, 18, tzinfo=timezone.utc),
@@ -101,7 +101,6 @@ def test_sql_groups_deployments_and_marks_the_latest_row(tiny_warehouse):
     assert (versions["old"]["first_seen"], versions["old"]["last_seen"], versions["old"]["predictions"]) == ("2026-02-27", "2026-03-03", 3)
 
 
-@needs_demo
 def test_demo_season_contract(demo_app):
     game_day = demo_app.clock.game_day()
     body = json.loads(run_and_read(demo_app, "model-registry", game_day, "systems/models.json"))

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from exporters import performance
 from phase6.catalog import ExportContext
 from phase6.queries import QueryRunner
-from tests.test_results import needs_demo, run_and_read, tiny_warehouse  # noqa: F401 (fixture)
+from tests.support import run_and_read
 
 G = date(2026, 3, 4)
 AS_OF = G - timedelta(days=1)
@@ -151,7 +151,6 @@ def test_sql_tiers_and_model_info(tiny_warehouse):
     assert [(row["system_id"], row["model_version"]) for row in info] == [("catboost_v9", "active")]
 
 
-@needs_demo
 def test_demo_season_contract(demo_app):
     game_day = demo_app.clock.game_day()
     body = json.loads(run_and_read(demo_app, "performance", game_day, "systems/performance.json"))

@@ -9,7 +9,7 @@ from exporters import players
 from exporters.common import REGISTRY_NAMES
 from phase6.catalog import ExportContext
 from phase6.runner import RunRequest
-from test_tonight import contract_problems, published
+from tests.support import contract_problems, published
 
 G = date(2026, 3, 4)
 NOW = datetime(2026, 3, 4, 18, 0, tzinfo=timezone.utc)
@@ -142,15 +142,16 @@ def profile_rows(accuracy_rows, games=(), next_games=()):
 
 def test_entities_are_index_players_with_min_games():
     rows = profile_rows([accuracy("ann", predicted=5), accuracy("bob", predicted=4), accuracy("cy", dates=2)])
-    assert players.entities(CTX, rows) == ["ann"]
-    assert players.entities(ExportContext(G, G, NOW, "catboost_v9", min_games=3), rows) == ["ann", "bob"]
+    assert players.entities(CTX, players.index_profiles(CTX, rows)) == ["ann"]
+    relaxed = ExportContext(G, G, NOW, "catboost_v9", min_games=3)
+    assert players.entities(relaxed, players.index_profiles(relaxed, rows)) == ["ann", "bob"]
 
 
 def test_detail_document_game_log_newest_first_and_next_game():
     games = [log_game(days) for days in range(1, 60)]
     next_row = {"player_lookup": "ann", "game_date": G, "game_id": "20260304_LAL_BOS", "opponent_team_abbr": "LAL",
                 "home_game": True, "has_prediction": True}
-    documents = players.build_entity(CTX, profile_rows([accuracy()], games[::-1], [next_row]), "ann")
+    documents = players.build_entity(CTX, players.index_profiles(CTX, profile_rows([accuracy()], games[::-1], [next_row])), "ann")
     assert [(d.path, d.scope, d.max_age, d.entity) for d in documents] == [("players/ann.json", "global", 3600, "ann")]
     body = documents[0].body
     assert len(body["game_log"]) == 50 and body["game_log"][0]["game_date"] == "2026-03-03"
@@ -162,7 +163,7 @@ def test_detail_document_game_log_newest_first_and_next_game():
 @pytest.mark.parametrize("lookup", ["Ann", "d'andre", "../x"])
 def test_unsafe_lookup_is_a_failed_entity(lookup):
     with pytest.raises(ValueError):
-        players.build_entity(CTX, profile_rows([accuracy(lookup)]), lookup)
+        players.build_entity(CTX, players.index_profiles(CTX, profile_rows([accuracy(lookup)])), lookup)
 
 
 # ---- contract on the demo season

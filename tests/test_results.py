@@ -4,15 +4,11 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-import duckdb
-import pytest
 
 from exporters import results
-from phase6 import contract
 from phase6.catalog import ExportContext
 from phase6.queries import QueryRunner
-from phase6.warehouse.duckdb_backend import DuckDBWarehouse
-from phase6.warehouse.schema import create_schema
+from tests.support import run_and_read
 
 DAY = date(2026, 3, 3)
 CTX = ExportContext(
@@ -148,45 +144,6 @@ def test_spec_pointer_offsets_and_cache():
     assert documents[0].body is documents[1].body
 
 
-@pytest.fixture()
-def tiny_warehouse(tmp_path):
-    """An empty warehouse with the production schema (shared by the exporter tests)."""
-    path = tmp_path / "tiny.duckdb"
-    connection = duckdb.connect(str(path))
-    create_schema(connection)
-    connection.close()
-    warehouse = DuckDBWarehouse(path)
-    yield warehouse
-    warehouse.close()
-
-
-def demo_available() -> bool:
-    try:
-        from phase6.demo import build_demo  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_demo = pytest.mark.skipif(not demo_available(), reason="the demo generator is not available yet")
-
-
-def run_and_read(app, export_type: str, target: date, path: str) -> bytes:
-    """Runs one export type for `target` on the app and returns the published object at `path` (relative to v1/),
-    after checking it with the independent contract checks (schema, §5 rules, encoding, hygiene, Cache-Control)."""
-    from phase6.runner import RunRequest
-
-    record = app.runner.run(RunRequest((export_type,), target))
-    assert record.exports[export_type].status == "ok", record.exports[export_type].error
-    name = app.settings.object_prefix + path
-    data = app.backends.bucket.read(name)
-    assert data is not None, f"{path} was not written"
-    body = json.loads(data)
-    assert contract.validate_document(path, body) + contract.raw_violations(data) + contract.hygiene_violations(path, body) == []
-    assert app.backends.bucket.metadata(name)["cache_control"] == contract.expected_cache_control(path, body, app.clock.game_day())
-    return data
-
-
 def test_sql_joins_features_and_filters_champion_and_date(tiny_warehouse):
     accuracy = dict(system_id="catboost_v9", game_date=DAY, team_abbr="BOS", opponent_team_abbr="LAL", predicted_points=20.0,
                     recommendation="OVER", line_value=17.5, actual_points=22, absolute_error=2.0, signed_error=-2.0,
@@ -209,7 +166,6 @@ def test_sql_joins_features_and_filters_champion_and_date(tiny_warehouse):
     assert (bob["player_tier"], bob["is_back_to_back"], bob["is_home"], bob["days_rest"]) == ("role_player", False, True, 1)
 
 
-@needs_demo
 def test_demo_season_contract_and_cross_check(demo_app):
     target = demo_app.clock.game_day() - timedelta(days=1)
     dated = run_and_read(demo_app, "results", target, f"results/{target.isoformat()}.json")
@@ -245,7 +201,6 @@ def test_demo_season_contract_and_cross_check(demo_app):
     assert summary["win_rate"] == round(expected["wins"] / (expected["wins"] + expected["losses"]), 3)
 
 
-@needs_demo
 def test_demo_pointer_never_moves_to_an_empty_or_older_day(demo_app):
     game_day = demo_app.clock.game_day()
     before = run_and_read(demo_app, "results", game_day - timedelta(days=1), "results/latest.json")

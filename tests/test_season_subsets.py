@@ -8,8 +8,7 @@ from exporters import season_subsets
 from exporters.common import public_model_groups
 from phase6.catalog import ExportContext
 from phase6.queries import QueryRunner
-from tests.test_results import needs_demo, run_and_read, tiny_warehouse  # noqa: F401 (fixture)
-from tests.test_subsets import forbidden_tokens
+from tests.support import forbidden_tokens, run_and_read
 
 G = date(2026, 3, 4)
 CTX = ExportContext(target_date=G, game_day=G, generated_at=datetime(2026, 3, 4, 18, tzinfo=timezone.utc),
@@ -138,7 +137,6 @@ def test_records_are_anchored_on_g_for_any_target():
     assert params["target_date"] == G and params["week_start"] == date(2026, 3, 2) and params["month_start"] == date(2026, 3, 1)
 
 
-@needs_demo
 def test_demo_season_contract(demo_app):
     game_day = demo_app.clock.game_day()
     run_and_read(demo_app, "subset-picks", game_day, f"picks/{game_day.isoformat()}.json")  # materialises G's version

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from exporters import streaks
 from phase6.catalog import ExportContext
 from phase6.queries import QueryRunner
-from tests.test_results import needs_demo, run_and_read, tiny_warehouse  # noqa: F401 (fixture)
+from tests.support import run_and_read
 
 G = date(2026, 3, 4)
 CTX = ExportContext(target_date=G, game_day=G, generated_at=datetime(2026, 3, 4, 18, tzinfo=timezone.utc),
@@ -127,7 +127,6 @@ def test_sql_traded_player_appears_once_with_his_current_team(tiny_warehouse):
     assert (entry["player_lookup"], entry["player_full_name"], entry["team"], entry["streak_length"]) == ("trade", "Tra De", "NYK", 7)
 
 
-@needs_demo
 def test_demo_season_contract(demo_app):
     game_day = demo_app.clock.game_day()
     dated = run_and_read(demo_app, "streaks", game_day, f"streaks/{game_day.isoformat()}.json")

@@ -8,9 +8,8 @@ from exporters import subset_performance
 from exporters.common import public_model_groups
 from phase6.catalog import ExportContext
 from phase6.queries import QueryRunner
-from tests.test_results import needs_demo, run_and_read, tiny_warehouse  # noqa: F401 (fixture)
+from tests.support import forbidden_tokens, run_and_read
 from phase6.vocab import SUBSETS
-from tests.test_subsets import forbidden_tokens
 
 G = date(2026, 3, 4)
 CTX = ExportContext(target_date=G, game_day=G, generated_at=datetime(2026, 3, 4, 18, tzinfo=timezone.utc),
@@ -114,7 +113,6 @@ def test_sql_sums_each_window_and_excludes_g(tiny_warehouse):
     assert (row["season_graded"], row["season_wins"]) == (3, 2)
 
 
-@needs_demo
 def test_demo_season_contract_and_view_cross_check(demo_app):
     game_day = demo_app.clock.game_day()
     body = json.loads(run_and_read(demo_app, "subset-performance", game_day, "subsets/performance.json"))

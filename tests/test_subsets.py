@@ -18,18 +18,17 @@ from phase6.runner import RunRequest
 from phase6.vocab import SUBSETS
 from phase6.warehouse.schema import create_schema
 from tests.conftest import settings_for
+from tests.support import forbidden_tokens
 
 G = date(2026, 3, 4)
 NOW = datetime(2026, 3, 4, 18, 0, 5, 123456, tzinfo=timezone.utc)
 CHAMPION = "catboost_v9"
 AURORA = "catboost_v9_q43_train1102_0131"
-FORBIDDEN = ("system_id", "subset_id", "prediction_id", "composite_score", "confidence_score", "catboost", "v9_",
-             "GREEN", "YELLOW", "RED", "edge", "confidence")
-PICK_KEYS = {"player", "team", "opponent", "prediction", "line", "direction"}
-
 
 def ctx(target: date = G, mode: str = "live", now: datetime = NOW) -> ExportContext:
     return ExportContext(target, G, now, CHAMPION, mode)
+
+PICK_KEYS = {"player", "team", "opponent", "prediction", "line", "direction"}
 
 
 def definition(subset_id: str, system_id: str = CHAMPION, **overrides) -> dict:
@@ -64,18 +63,6 @@ def team(lookup: str, team_abbr: str = "BOS", opponent: str = "LAL") -> dict:
 
 def quality(lookup: str, score: float | None = 90.0) -> dict:
     return dict(player_lookup=lookup, feature_quality_score=score)
-
-
-def forbidden_tokens(value, key: str | None = None) -> list[str]:
-    """Every forbidden token in a key or string value, except inside the `player` field (api.md §1.7)."""
-    if isinstance(value, dict):
-        found = [f"key {k!r}" for k in value if any(token in k for token in FORBIDDEN)]
-        return found + [hit for k, item in value.items() for hit in forbidden_tokens(item, k)]
-    if isinstance(value, list):
-        return [hit for item in value for hit in forbidden_tokens(item, key)]
-    if isinstance(value, str) and key != "player" and any(token in value for token in FORBIDDEN):
-        return [f"{key}={value!r}"]
-    return []
 
 
 # ---- candidates and selection ----

@@ -1,7 +1,6 @@
 """tonight (api.md §3.5): shape functions on hand-made rows, the day queries on a tiny DuckDB, and the contract on the demo."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta, timezone
 
 import duckdb
@@ -9,9 +8,9 @@ import pytest
 
 from exporters import tonight
 from exporters.common import ACTIVE_CHAMPION_PREDICTIONS, REGISTRY_NAMES
-from phase6 import contract
 from phase6.catalog import ExportContext
 from phase6.runner import RunRequest
+from tests.support import contract_problems, published
 from phase6.warehouse.duckdb_backend import to_duckdb
 from phase6.warehouse.schema import create_schema
 
@@ -238,29 +237,6 @@ def test_schedule_folds_duplicate_sources(tiny):
 
 
 # ---- contract on the demo season
-
-
-def contract_problems(app, folder: str) -> list[str]:
-    """Every §5 violation among the objects published under v1/<folder>: schema and invariants, encoding,
-    Cache-Control, dated twins."""
-    bucket, prefix = app.backends.bucket, app.settings.object_prefix
-    problems = []
-    for info in bucket.list(prefix + folder):
-        path = info.name[len(prefix):]
-        data = bucket.read(info.name)
-        body = json.loads(data)
-        problems += contract.validate_document(path, body) + contract.raw_violations(data)
-        expected_cache = contract.expected_cache_control(path, body, app.clock.game_day())
-        if info.cache_control != expected_cache:
-            problems.append(f"{path}: Cache-Control {info.cache_control!r}, expected {expected_cache!r}")
-        twin = contract.dated_twin(path, body)
-        if twin and bucket.read(prefix + twin) != data:
-            problems.append(f"{path}: differs from its dated twin {twin}")
-    return problems
-
-
-def published(app, path: str) -> dict:
-    return json.loads(app.backends.bucket.read(app.settings.object_prefix + path))
 
 
 @pytest.mark.slow

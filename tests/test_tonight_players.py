@@ -10,7 +10,7 @@ from exporters import tonight, tonight_players as tp
 from exporters.common import ACTIVE_CHAMPION_PREDICTIONS, REGISTRY_NAMES
 from phase6.catalog import ExportContext
 from phase6.runner import RunRequest
-from test_tonight import contract_problems, published
+from tests.support import contract_problems, published
 
 G = date(2026, 3, 4)
 NOW = datetime(2026, 3, 4, 18, 0, tzinfo=timezone.utc)
@@ -161,8 +161,8 @@ def test_empty_form_without_a_context_row():
 def test_full_file_with_prediction_and_injury():
     recent = tonight.newest_first([game(d, points=20 + d, result="OVER", line=18.5) for d in range(1, 13)])
     prediction = {"player_lookup": "ann", "game_id": GAME_ID, "predicted_points": 24.37, "confidence_score": 87.0,
-                  "recommendation": "OVER", "current_points_line": 21.5, "pace_adjustment": None,
-                  "similar_games_count": None}
+                  "recommendation": "OVER", "current_points_line": 21.5, "line_margin": 2.87,
+                  "pace_adjustment": None, "similar_games_count": None}
     player = tp.PlayerDay("ann", "Ann", day_player(injury_status="Questionable", injury_reason="Knee"), prediction,
                           recent[:4], recent)
     body = tp.shape_player_file(CTX, player, {})
@@ -202,12 +202,12 @@ def day_rows(players):
 
 def test_entities_are_the_distinct_context_players():
     rows = day_rows(["bob", "ann", "bob"])
-    assert tp.entities(CTX, rows) == ["ann", "bob"]
+    assert tp.entities(CTX, tp.index_day(CTX, rows)) == ["ann", "bob"]
 
 
 def test_build_entity_writes_dated_and_fixed_twins():
     rows = day_rows(["ann"])
-    documents = tp.build_entity(CTX, rows, "ann")
+    documents = tp.build_entity(CTX, tp.index_day(CTX, rows), "ann")
     assert [(d.path, d.scope, d.max_age, d.entity) for d in documents] == [
         ("tonight/player/2026-03-04/ann.json", "dated", 300, "ann"), ("tonight/player/ann.json", "pointer", 300, "ann")]
     assert documents[0].body is documents[1].body
@@ -216,20 +216,7 @@ def test_build_entity_writes_dated_and_fixed_twins():
 @pytest.mark.parametrize("lookup", ["Ann", "ann-b", "../ann", "ann.json", ""])
 def test_build_entity_refuses_unsafe_lookups(lookup):
     with pytest.raises(ValueError):
-        tp.build_entity(CTX, day_rows([lookup]), lookup)
-
-
-def test_grouping_happens_once_per_run():
-    calls = []
-
-    def make(rows):
-        calls.append(1)
-        return len(rows)
-
-    first, second = day_rows(["ann"]), day_rows(["ann"])
-    assert [tp.per_run(first, make), tp.per_run(first, make)] == [6, 6]
-    tp.per_run(second, make)
-    assert len(calls) == 2
+        tp.build_entity(CTX, tp.index_day(CTX, day_rows([lookup])), lookup)
 
 
 # ---- contract on the demo season
