@@ -43,7 +43,7 @@ def index_page(bucket: LocalBucket, object_prefix: str = "v1/") -> str:
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}th{{background:#f3f3f3}}
 a{{margin-right:.6em}}</style></head>
 <body><h1>Local bucket preview</h1>{report_link}
-<table id="endpoints"><thead><tr><th>endpoint</th><th>objects</th><th>last written</th><th>objects</th></tr></thead>
+<table id="endpoints"><thead><tr><th>endpoint</th><th>objects</th><th>last written</th><th>files (first 8)</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table></body></html>"""
 
 
