@@ -1,0 +1,64 @@
+"""`python -m phase6 backfill`: replay the dated exports over a date range, with a progress bar and a summary."""
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from exporters import EXPORT_MODULES, expand
+
+from .app import open_app
+from .backfill import BackfillSummary, backfill as run_backfill, dated_export_types, days_between
+from .progress import stage_progress
+
+console = Console()
+err = Console(stderr=True)
+
+
+def backfill(
+    start: str = typer.Option(..., "--start", help="First game date, YYYY-MM-DD."),
+    end: str = typer.Option(..., "--end", help="Last game date, YYYY-MM-DD (inclusive)."),
+    types: str = typer.Option("all", help="Export types or groups; only the dated ones are replayed."),
+) -> None:
+    """Replay dated exports for every day from --start to --end (dated files only; never pointers)."""
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    if last < first:
+        err.print(f"--end {last} is before --start {first}")
+        raise typer.Exit(2)
+    requested = expand([name.strip() for name in types.split(",") if name.strip()])
+    unknown = [name for name in requested if name not in EXPORT_MODULES]
+    if unknown:
+        err.print(f"unknown export types: {', '.join(unknown)}")
+        raise typer.Exit(2)
+    application = open_app()
+    try:
+        dated = dated_export_types(application.runner.catalog)
+        chosen = [name for name in requested if name in dated]
+        if not chosen:
+            err.print(f"none of {', '.join(requested)} writes dated files; nothing to replay")
+            raise typer.Exit(2)
+        total = len(days_between(first, last))
+        started = time.perf_counter()
+        with stage_progress(console) as progress:
+            summary = run_backfill(
+                application.runner, first, last, chosen,
+                on_day=lambda day, record: progress("replaying days", (day - first).days + 1, total),
+            )
+        print_summary(summary, chosen, time.perf_counter() - started)
+    finally:
+        application.close()
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+def print_summary(summary: BackfillSummary, types: list[str], seconds: float) -> None:
+    table = Table("days", "files written", "unchanged", "bytes", "warehouse queries", "rows read", "seconds",
+                  title=f"backfill · {', '.join(types)}")
+    table.add_row(str(summary.days), str(summary.files), str(summary.unchanged), f"{summary.bytes:,}",
+                  str(summary.queries), f"{summary.rows_read:,}", f"{seconds:.1f}")
+    console.print(table)
+    for failure in summary.failed[:20]:
+        err.print(f"[red]failed[/red] {failure}")
