@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
 from phase6.formats import integer, number, r2, r3
 from phase6.vocab import fatigue_level
 
@@ -249,5 +249,6 @@ SPEC = ExportSpec(
     queries=(ACTIVE_CHAMPION_PREDICTIONS, TEAM_LOOKUP, CHAMPION_GRADES, UNDER_HISTORY, FATIGUE, REGISTRY_NAMES),
     build=build,
     paths=("best-bets/{date}.json", "best-bets/latest.json"),
+    guard=ContentGuard(lambda body: body.get("total_picks") or 0),
     description="Tiered OVER/UNDER picks from the champion's active predictions; PENDING until graded.",
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from phase6.catalog import ExportContext, Query, Rows
+from phase6.catalog import ExportContext, Notice, Query, Rows
 from phase6.formats import iso_date, number, r1, r2
 from phase6.vocab import ModelInfo, SubsetInfo, codename, model_info, model_order_key, subset_info
 
@@ -25,8 +25,8 @@ ACTIVE_CHAMPION_PREDICTIONS = Query(
     "champion_predictions",
     """
 SELECT prediction_id, system_id, player_lookup, game_id, game_date,
-       predicted_points, confidence_score, recommendation, current_points_line, line_source, has_prop_line,
-       pace_adjustment, similar_games_count, model_version, model_file_name, model_training_start_date,
+       predicted_points, confidence_score, recommendation, current_points_line, line_margin, line_source,
+       has_prop_line, pace_adjustment, similar_games_count, model_version, model_file_name, model_training_start_date,
        model_training_end_date, model_expected_mae, model_expected_hit_rate, model_trained_at,
        build_commit_sha, deployment_revision, prediction_run_mode, predicted_at, created_at
 FROM nba_predictions.player_prop_predictions
@@ -147,6 +147,11 @@ def public_model_groups(definitions: Rows, champion_system_id: str) -> tuple[lis
     ]
     groups.sort(key=lambda group: model_order_key(group.system_id, champion_system_id))
     return groups, left_out
+
+
+def left_out_notices(left_out: list[str]) -> list[Notice]:
+    """public_model_groups' notes, as warnings the runner reports with the export."""
+    return [Notice(f"left out {note}") for note in left_out]
 
 
 def by_player(rows: Rows) -> dict[str, dict[str, Any]]:

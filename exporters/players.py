@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from exporters.common import REGISTRY_NAMES, player_names
 from exporters.tonight import group_by_player, newest_first
-from exporters.tonight_players import SAFE_LOOKUP, home_from_game_id, margin, per_run, scoring_line
+from exporters.tonight_players import SAFE_LOOKUP, home_from_game_id, margin, scoring_line
 from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows
 from phase6.config import season_window_start
 from phase6.formats import integer, iso_date, r2
@@ -355,7 +355,8 @@ def eligible_for_detail(accuracy: Mapping[str, Any], min_games: int) -> bool:
     return (integer(accuracy["games_predicted"]) or 0) >= min_games
 
 
-def index_profiles(rows: Mapping[str, Rows]) -> dict[str, PlayerHistory]:
+def index_profiles(ctx: ExportContext, rows: Mapping[str, Rows]) -> dict[str, PlayerHistory]:
+    """The spec's `prepare`: computed once per run, handed to `entities` and `build_entity`."""
     names = player_names(rows[REGISTRY_NAMES.name])
     games = group_by_player(rows[GAME_LOG.name])
     split_rows = group_by_player(rows[SPLITS.name])
@@ -378,16 +379,15 @@ def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
     return [Document("players/index.json", body, MAX_AGE, "global")]
 
 
-def entities(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[str]:
-    profiles = per_run(rows, index_profiles)
+def entities(ctx: ExportContext, profiles: Mapping[str, PlayerHistory]) -> list[str]:
     return [lookup for lookup, player in profiles.items() if eligible_for_detail(player.accuracy, ctx.min_games)]
 
 
-def build_entity(ctx: ExportContext, rows: Mapping[str, Rows], lookup: str) -> list[Document]:
+def build_entity(ctx: ExportContext, profiles: Mapping[str, PlayerHistory], lookup: str) -> list[Document]:
     """Raises for a lookup that is not a safe path segment, so the runner records it as a failed entity."""
     if not SAFE_LOOKUP.match(lookup):
-        raise ValueError(f"player_lookup {lookup!r} is not [a-z0-9]+; not written")
-    body = shape_detail(ctx, per_run(rows, index_profiles)[lookup])
+        raise ValueError(f"player_lookup {lookup!r} is not [a-z0-9]{{1,64}}; not written")
+    body = shape_detail(ctx, profiles[lookup])
     return [Document(f"players/{lookup}.json", body, MAX_AGE, "global", lookup)]
 
 
@@ -397,6 +397,7 @@ SPEC = ExportSpec(
     priority=41,
     queries=(PLAYER_ACCURACY, REGISTRY_NAMES, GAME_LOG, SPLITS, NEXT_GAMES),
     build=build,
+    prepare=index_profiles,
     entities=entities,
     build_entity=build_entity,
     paths=("players/index.json", "players/{lookup}.json"),

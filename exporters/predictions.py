@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, Rows, dated_and_pointer
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Rows, dated_and_pointer
 from phase6.formats import integer, number, r1, r2
 
 from .common import ACTIVE_CHAMPION_PREDICTIONS, CHAMPION_GRADES, TEAM_LOOKUP, by_player, model_attribution
@@ -124,5 +124,6 @@ SPEC = ExportSpec(
     queries=(ACTIVE_CHAMPION_PREDICTIONS, TEAM_LOOKUP, CHAMPION_GRADES),
     build=build,
     paths=("predictions/{date}.json", "predictions/today.json"),
+    guard=ContentGuard(lambda body: body.get("total_predictions") or 0),
     description="The champion's latest active prediction per player, grouped by game, with model attribution.",
 )

@@ -2,19 +2,17 @@
 graded, by public model, with the record of each model's broadest subset."""
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from typing import Any, Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows
+from phase6.catalog import Document, ExportContext, ExportSpec, Notice, Query, Rows
 from phase6.formats import integer, number
 from phase6.seasons import subset_season_label, subset_season_start
 from phase6.vocab import public_signal
 
-from .common import ACTIVE_SUBSET_DEFINITIONS, PublicModelGroup, PublicSubset, public_model_groups
+from .common import ACTIVE_SUBSET_DEFINITIONS, PublicModelGroup, PublicSubset, left_out_notices, public_model_groups
 from .subset_picks import LEGACY_SYSTEM_ID, SUBSET_RECORDS, record_params, shape_pick, subset_record
 
-log = logging.getLogger("exporters.season_subsets")
 
 MAX_AGE = 3600
 
@@ -134,11 +132,9 @@ def shape(ctx: ExportContext, groups: list[PublicModelGroup], rows: Mapping[str,
     }
 
 
-def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
+def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document | Notice]:
     groups, left_out = public_model_groups(rows[ACTIVE_SUBSET_DEFINITIONS.name], ctx.champion_system_id)
-    for note in left_out:
-        log.warning("season-subsets: left out %s", note)
-    return [Document("subsets/season.json", shape(ctx, groups, rows), MAX_AGE, "global")]
+    return [*left_out_notices(left_out), Document("subsets/season.json", shape(ctx, groups, rows), MAX_AGE, "global")]
 
 
 SPEC = ExportSpec(

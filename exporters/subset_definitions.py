@@ -1,14 +1,12 @@
 """subset-definitions → systems/subsets.json (api.md §3.11): the active subsets by public model, with public descriptions."""
 from __future__ import annotations
 
-import logging
 from typing import Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, Rows
+from phase6.catalog import Document, ExportContext, ExportSpec, Notice, Rows
 
-from .common import ACTIVE_SUBSET_DEFINITIONS, PublicModelGroup, public_model_groups
+from .common import ACTIVE_SUBSET_DEFINITIONS, PublicModelGroup, left_out_notices, public_model_groups
 
-log = logging.getLogger("exporters.subset_definitions")
 
 MAX_AGE = 86400
 
@@ -36,11 +34,9 @@ def shape(ctx: ExportContext, groups: list[PublicModelGroup]) -> dict:
     }
 
 
-def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
+def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document | Notice]:
     groups, left_out = public_model_groups(rows[ACTIVE_SUBSET_DEFINITIONS.name], ctx.champion_system_id)
-    for note in left_out:
-        log.warning("subset-definitions: left out %s", note)
-    return [Document("systems/subsets.json", shape(ctx, groups), MAX_AGE, "global")]
+    return [*left_out_notices(left_out), Document("systems/subsets.json", shape(ctx, groups), MAX_AGE, "global")]
 
 
 SPEC = ExportSpec(

@@ -2,17 +2,15 @@
 completed days, in six windows anchored on G and ending on G − 1, from one grouped query."""
 from __future__ import annotations
 
-import logging
 from datetime import date, timedelta
 from typing import Any, Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows
+from phase6.catalog import Document, ExportContext, ExportSpec, Notice, Query, Rows
 from phase6.formats import r1
 from phase6.seasons import subset_season_start
 
-from .common import ACTIVE_SUBSET_DEFINITIONS, PublicModelGroup, public_model_groups
+from .common import ACTIVE_SUBSET_DEFINITIONS, PublicModelGroup, left_out_notices, public_model_groups
 
-log = logging.getLogger("exporters.subset_performance")
 
 MAX_AGE = 3600
 WIN_PAYOUT = 0.909  # profit per unit staked on a win at −110
@@ -98,12 +96,10 @@ def shape(ctx: ExportContext, groups: list[PublicModelGroup], total_rows: Rows) 
     }
 
 
-def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
+def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document | Notice]:
     groups, left_out = public_model_groups(rows[ACTIVE_SUBSET_DEFINITIONS.name], ctx.champion_system_id)
-    for note in left_out:
-        log.warning("subset-performance: left out %s", note)
     body = shape(ctx, groups, rows[WINDOW_TOTALS.name])
-    return [Document("subsets/performance.json", body, MAX_AGE, "global")]
+    return [*left_out_notices(left_out), Document("subsets/performance.json", body, MAX_AGE, "global")]
 
 
 SPEC = ExportSpec(

@@ -3,11 +3,11 @@
 the fly when the date has no version yet."""
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, InsertRows, Materialization, Query, Rows
+from phase6.catalog import (ContentGuard, Document, ExportContext, ExportSpec, InsertRows, Materialization, Notice, Query,
+                            Rows)
 from phase6.formats import number, r1
 from phase6.seasons import month_start, subset_season_start, week_start
 from phase6.vocab import public_signal
@@ -21,13 +21,12 @@ from .common import (
     PublicSubset,
     by_player,
     date_params,
+    left_out_notices,
     player_names,
     points_edge,
     public_model_groups,
     without_float_noise,
 )
-
-log = logging.getLogger("exporters.subset_picks")
 
 PICKS_TABLE = "nba_predictions.current_subset_picks"
 LEGACY_SYSTEM_ID = "catboost_v9"  # current_subset_picks rows with a NULL system_id predate the column (warehouse.md §2.7)
@@ -396,19 +395,24 @@ def unpublished_keys(picks: Mapping[tuple[str, str], Rows], groups: list[PublicM
     return sorted(key for key in picks if key not in public)
 
 
-def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
+def picks_published(body: Mapping[str, Any]) -> int:
+    """Every pick in every subset of every model group of a picks file (what the guard compares)."""
+    groups = body.get("model_groups") or []
+    return sum(len(subset.get("picks") or []) for group in groups for subset in group.get("subsets") or [])
+
+
+def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document | Notice]:
     groups, left_out, candidates, signal = selection_inputs(ctx, rows)
     if rows[PUBLISHED_PICKS.name]:
         picks = published_picks_by_subset(rows[PUBLISHED_PICKS.name])
     else:
         picks = computed_picks_by_subset(selections(groups, candidates, signal), player_names(rows[REGISTRY_NAMES.name]))
-    for note in left_out:
-        log.warning("subset-picks %s: left out %s", ctx.target_date, note)
-    for system_id, subset_id in unpublished_keys(picks, groups):
-        log.warning("subset-picks %s: left out picks of subset %r (model %r)", ctx.target_date, subset_id, system_id)
+    unpublished = [Notice(f"left out picks of subset {subset_id!r} (model {system_id!r})")
+                   for system_id, subset_id in unpublished_keys(picks, groups)]
     records = {row["subset_id"]: row for row in rows[SUBSET_RECORDS.name]}
     body = shape(ctx, groups, picks, records, signal)
-    return [Document(f"picks/{ctx.target_date.isoformat()}.json", body, MAX_AGE, "dated")]
+    return [*left_out_notices(left_out), *unpublished,
+            Document(f"picks/{ctx.target_date.isoformat()}.json", body, MAX_AGE, "dated")]
 
 
 SPEC = ExportSpec(
@@ -419,6 +423,7 @@ SPEC = ExportSpec(
     queries=(*SELECTION_QUERIES, PUBLISHED_PICKS, SUBSET_RECORDS),
     build=build,
     paths=("picks/{date}.json",),
+    guard=ContentGuard(picks_published),
     materialization=Materialization((*SELECTION_QUERIES, VERSION_STATE), compute, applies),
     description="Materialises the day's subset picks (versioned), then publishes the latest version by public model.",
 )

@@ -81,13 +81,13 @@ SEASON_GAMES = Query(
 SELECT g.player_lookup, g.game_id, g.game_date, g.team_abbr, g.opponent_team_abbr, g.points, g.minutes_played,
        g.points_line, g.over_under_result
 FROM nba_analytics.player_game_summary AS g
-WHERE g.game_date >= @season_start AND g.game_date < @target_date
+WHERE g.game_date >= @season_start AND g.game_date < @target_date AND g.is_dnp IS NOT TRUE
   AND g.player_lookup IN (
     SELECT c.player_lookup FROM nba_analytics.upcoming_player_game_context AS c WHERE c.game_date = @target_date)
 """,
     season_params,
 )
-"""Every stats-season game before the date of every player in the date's context."""
+"""Every stats-season game played (DNP rows left out) before the date of every player in the date's context."""
 
 
 def recent_params(ctx: ExportContext) -> dict[str, Any]:

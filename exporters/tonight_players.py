@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Mapping
 
 from exporters.common import ACTIVE_CHAMPION_PREDICTIONS, REGISTRY_NAMES, player_names
 from exporters.tonight import (
@@ -35,7 +35,7 @@ SHORT_MAX_AGE = 300
 DEFENSE_LOOKBACK_DAYS = 30
 LOCATION_MIN_GAMES = 3
 WELL_RESTED_DAYS = 3  # days_rest counts calendar days since the previous game, so 3 means two days off
-SAFE_LOOKUP = re.compile(r"^[a-z0-9]+$")
+SAFE_LOOKUP = re.compile(r"^[a-z0-9]{1,64}$")
 
 
 def defense_params(ctx: ExportContext) -> dict[str, Any]:
@@ -73,25 +73,14 @@ class PlayerDay:
     recent_games: Rows  # newest first
 
 
-Index = TypeVar("Index")
-_per_run: dict[Callable[..., Any], tuple[Mapping[str, Rows], Any]] = {}
-
-
-def per_run(rows: Mapping[str, Rows], make: Callable[[Mapping[str, Rows]], Index]) -> Index:
-    """make(rows), computed once per run: the runner hands every entity of a run the same rows object."""
-    cached = _per_run.get(make)
-    if cached is None or cached[0] is not rows:
-        cached = _per_run[make] = (rows, make(rows))
-    return cached[1]
-
-
 @dataclass(frozen=True)
 class DayIndex:
     players: dict[str, PlayerDay]
     defense: dict[str, dict[str, Any]]
 
 
-def index_day(rows: Mapping[str, Rows]) -> DayIndex:
+def index_day(ctx: ExportContext, rows: Mapping[str, Rows]) -> DayIndex:
+    """The spec's `prepare`: computed once per run, handed to `entities` and `build_entity`."""
     names = player_names(rows[REGISTRY_NAMES.name])
     predictions = prediction_key(rows[ACTIVE_CHAMPION_PREDICTIONS.name])
     season = group_by_player(rows[SEASON_GAMES.name])
@@ -323,14 +312,12 @@ def game_context(day_player: Mapping[str, Any], prediction: Mapping[str, Any] | 
 def prediction_block(prediction: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if prediction is None:
         return None
-    line = line_of(prediction)
-    predicted = number(prediction["predicted_points"])
     return {
-        "predicted_points": r2(predicted),
+        "predicted_points": r2(prediction["predicted_points"]),
         "confidence_score": r2(prediction["confidence_score"]),
         "recommendation": prediction["recommendation"],
-        "line": r2(line),
-        "edge": r2(predicted - line) if predicted is not None and line is not None else None,
+        "line": r2(line_of(prediction)),
+        "edge": r2(prediction.get("line_margin")),  # the stored signed margin, predicted − line (api.md §3.6)
         "pace_adjustment": r2(prediction.get("pace_adjustment")),
         "similar_games": integer(prediction.get("similar_games_count")),
     }
@@ -382,15 +369,14 @@ def shape_player_file(ctx: ExportContext, player: PlayerDay, defense: Mapping[st
 
 # ---- fan-out
 
-def entities(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[str]:
-    return sorted(per_run(rows, index_day).players)
+def entities(ctx: ExportContext, day: DayIndex) -> list[str]:
+    return sorted(day.players)
 
 
-def build_entity(ctx: ExportContext, rows: Mapping[str, Rows], lookup: str) -> list[Document]:
+def build_entity(ctx: ExportContext, day: DayIndex, lookup: str) -> list[Document]:
     """Raises for a lookup that is not a safe path segment, so the runner records it as a failed entity."""
     if not SAFE_LOOKUP.match(lookup):
-        raise ValueError(f"player_lookup {lookup!r} is not [a-z0-9]+; not written")
-    day = per_run(rows, index_day)
+        raise ValueError(f"player_lookup {lookup!r} is not [a-z0-9]{{1,64}}; not written")
     body = shape_player_file(ctx, day.players[lookup], day.defense)
     return dated_and_pointer(
         ctx,
@@ -410,6 +396,7 @@ SPEC = ExportSpec(
     priority=40,
     queries=(DAY_PLAYERS, REGISTRY_NAMES, ACTIVE_CHAMPION_PREDICTIONS, SEASON_GAMES, RECENT_GAMES, TEAM_DEFENSE),
     build=lambda ctx, rows: [],
+    prepare=index_day,
     entities=entities,
     build_entity=build_entity,
     paths=("tonight/player/{date}/{lookup}.json", "tonight/player/{lookup}.json"),

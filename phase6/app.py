@@ -9,7 +9,7 @@ from exporters import catalog
 from .clock import Clock
 from .config import Settings
 from .runner import Backends, Runner
-from .state import open_state
+from .state import open_state_or_unavailable
 from .storage import open_bucket
 from .warehouse import open_warehouse
 
@@ -38,7 +38,7 @@ def make_clock(settings: Settings, warehouse: object) -> Clock:
 def open_app(settings: Settings | None = None) -> App:
     settings = settings or Settings()
     warehouse = open_warehouse(settings)
-    backends = Backends(warehouse=warehouse, bucket=open_bucket(settings), state=open_state(settings))
+    backends = Backends(warehouse=warehouse, bucket=open_bucket(settings), state=open_state_or_unavailable(settings))
     clock = make_clock(settings, warehouse)
     return App(settings, backends, clock, Runner(settings, backends, clock, catalog()))
 

@@ -53,6 +53,35 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A warning a build function may yield alongside its Documents; the runner reports it with the export."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class ContentGuard:
+    """Keeps a published document when its replacement would be empty or much smaller (a degraded day).
+
+    `count` measures a body's content (picks, predictions). The runner reads the published document first and
+    keeps it, with a `guarded PATH: ...` warning, when it has content and the new body has none or lost more
+    than `max_shrink` of it."""
+
+    count: Callable[[dict[str, Any]], int]
+    max_shrink: float = 0.5
+
+    def objection(self, published: dict[str, Any], new: dict[str, Any]) -> str | None:
+        before, after = self.count(published), self.count(new)
+        if before == 0 or after >= before:
+            return None
+        if after == 0:
+            return f"would replace {before} items with none"
+        if (before - after) / before > self.max_shrink:
+            return f"would shrink from {before} to {after} items (more than {self.max_shrink:.0%})"
+        return None
+
+
+@dataclass(frozen=True)
 class InsertRows:
     """Rows a materialisation step appends to a warehouse table (the one table the publisher writes)."""
 
@@ -76,18 +105,23 @@ class ExportSpec:
     cost: CostClass
     priority: int  # lower runs first (api.md §2.4)
     queries: tuple[Query, ...]
-    build: Callable[[ExportContext, Mapping[str, Rows]], Iterable[Document]]
+    build: Callable[[ExportContext, Mapping[str, Rows]], Iterable[Document | Notice]]  # Notices: warnings
     paths: tuple[str, ...]  # documentation of the paths written, e.g. "predictions/{date}.json"
     pointer_offsets: tuple[int, ...] = (0,)  # target dates (G + offset) that may write pointers
     critical: bool = False
     materialization: Materialization | None = None
     # Fan-out exports: the runner builds one entity at a time, isolating failures and checking the deadline.
-    entities: Callable[[ExportContext, Mapping[str, Rows]], list[str]] | None = None
-    build_entity: Callable[[ExportContext, Mapping[str, Rows], str], Iterable[Document]] | None = None
+    # `prepare` (optional) turns the rows into a per-run index once; `entities` and `build_entity` then receive
+    # that index instead of the rows.
+    entities: Callable[[ExportContext, Any], list[str]] | None = None
+    build_entity: Callable[[ExportContext, Any, str], Iterable[Document]] | None = None
+    prepare: Callable[[ExportContext, Mapping[str, Rows]], Any] | None = None
     entity_failure_limit: float = 0.2  # the export fails when more than this share of entities fail
     # Pointers that must never move backwards: given the published pointer body (or None) and the new body,
     # may the new one replace it? The runner reads the current pointer only when this is set.
     pointer_guard: Callable[[dict[str, Any] | None, dict[str, Any]], bool] | None = None
+    # Documents (not fan-out entities) whose published version is kept when the new one is empty or degraded.
+    guard: ContentGuard | None = None
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 

@@ -14,6 +14,7 @@ from exporters import EXPORT_MODULES, GROUPS, expand
 
 from .app import open_app, resolve_date
 from .config import DATA_DIR, Settings, local_path
+from .progress import stage_progress
 from .runner import RunRecord, RunRequest
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Publish the prediction warehouse as a static JSON API.")
@@ -47,8 +48,6 @@ def demo(
         as_of_date=date.fromisoformat(as_of),
         season_end=date.fromisoformat(season_end),
     )
-    from .progress import stage_progress
-
     with stage_progress(console) as progress:
         report = build_demo(target, params, progress=progress)
     console.print(f"built {target} in {report.seconds:.1f} s")
@@ -93,7 +92,8 @@ def run(
             min_games=min_games,
         )
         started = time.perf_counter()
-        record = application.runner.run(request)
+        with stage_progress(console) as progress:
+            record = application.runner.run(request, progress=progress)
         print_summary(record, time.perf_counter() - started, application.clock.game_day())
     finally:
         application.close()
@@ -151,13 +151,18 @@ def print_summary(record: RunRecord, seconds: float, game_day) -> None:
 
 
 from .cli_deploy import schedules as schedules_app  # noqa: E402  (registered after the core commands)
+from .cli_backfill import backfill  # noqa: E402
 from .cli_runtime import publish, serve  # noqa: E402
+from .cli_ops import report, status  # noqa: E402
 from .cli_state import breakers, runs  # noqa: E402
 
 app.command()(serve)
 app.command()(publish)
 app.command()(runs)
 app.command()(breakers)
+app.command()(status)
+app.command()(report)
+app.command()(backfill)
 app.add_typer(schedules_app, name="schedules")
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-import math
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -10,18 +10,11 @@ import orjson
 
 from .formats import ts
 
+# orjson writes NaN and ±Infinity as null, which is the contract's rule for non-finite numbers.
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME
-
-
-def _finite(value: Any) -> Any:
-    """Non-finite floats become null (orjson would also do this; being explicit keeps the rule visible)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_finite(item) for item in value]
-    return value
+# A top-level build time as dumps writes it: two spaces of indent, a timestamp string, then `,` or the line's end.
+# updated_at is live-grading's build time (api.md §3.15).
+_BUILD_TIME = re.compile(rb'^  "(?:generated_at|updated_at)": "[^"]*"', re.MULTILINE)
 
 
 def _default(value: Any) -> Any:
@@ -33,8 +26,14 @@ def _default(value: Any) -> Any:
 
 
 def dumps(body: Any) -> bytes:
-    return orjson.dumps(_finite(body), default=_default, option=_OPTIONS) + b"\n"
+    return orjson.dumps(body, default=_default, option=_OPTIONS) + b"\n"
 
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def publish_digest(data: bytes, cache_control: str) -> str:
+    """What decides whether an object must be uploaded again: its serialized body apart from the top-level build
+    time (which changes on every run), and its Cache-Control."""
+    return content_hash(cache_control.encode() + b"\n" + _BUILD_TIME.sub(b"", data))

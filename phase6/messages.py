@@ -33,6 +33,9 @@ MAX_PAYLOAD_BYTES = 64 * 1024
 MAX_CORRELATION_ID = 128
 MAX_TRIGGER_SOURCE = 64
 MAX_CONTINUATION_ATTEMPTS = 5
+MAX_EXPORT_NAMES = 64  # far more than the catalogue and its groups; longer lists are rejected unread
+MAX_PROBLEMS = 20  # a rejection lists this many problems, then counts the rest
+MAX_SHOWN_NAME = 40  # characters of an unknown field or type name shown in a problem
 MIN_GAMES_RANGE = (1, 82)
 DEFAULT_MIN_GAMES = 5
 PHASE5_MIN_COMPLETION_PCT = 80.0
@@ -49,7 +52,7 @@ HINTS = {
     "date": "did you mean target_date?",
     "game_date": "did you mean target_date?",
 }
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only; used with fullmatch
 
 
 class GameDayClock(Protocol):
@@ -209,7 +212,7 @@ def parse_export_request(payload: Mapping[str, Any], rules: Rules) -> Outcome:
         problems.append(f"min_games: expected an integer from {MIN_GAMES_RANGE[0]} to {MIN_GAMES_RANGE[1]}, found {describe(min_games)}")
     continuation = check_continuation(payload.get("continuation"), problems)
     if problems:
-        return Rejected(tuple(problems), dict(payload))
+        return rejected(problems, payload)
     assert target_date is not None
     if update_latest is None:
         update_latest = default_update_latest(mode, target_date, rules.game_day)
@@ -241,7 +244,7 @@ def parse_predictions_complete(payload: Mapping[str, Any], rules: Rules) -> Outc
     check_text(payload, "execution_id", MAX_CORRELATION_ID, problems)
     completion_pct = check_metadata(payload.get("metadata", {}), problems)
     if problems:
-        return Rejected(tuple(problems), dict(payload))
+        return rejected(problems, payload)
     if status == "failed":
         return Ignored(f"predictions-complete event for {game_date} reported status failed", dict(payload))
     if completion_pct is not None and completion_pct < PHASE5_MIN_COMPLETION_PCT:
@@ -262,13 +265,31 @@ def parse_predictions_complete(payload: Mapping[str, Any], rules: Rules) -> Outc
     return Accepted(request, dict(payload))
 
 
+def rejected(problems: list[str], payload: Mapping[str, Any]) -> Rejected:
+    """At most MAX_PROBLEMS problems, so that a hostile payload cannot inflate the completion event."""
+    if len(problems) > MAX_PROBLEMS:
+        problems = [*problems[:MAX_PROBLEMS], f"... and {len(problems) - MAX_PROBLEMS} more problems"]
+    return Rejected(tuple(problems), dict(payload))
+
+
+def shown(name: str) -> str:
+    """A name from the payload as a problem quotes it: repr (control and invisible characters escaped), shortened."""
+    return repr(name if len(name) <= MAX_SHOWN_NAME else name[:MAX_SHOWN_NAME] + "...")
+
+
+def listed(names: list[str], limit: int = 5) -> str:
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(map(shown, names[:limit])) + more
+
+
 def unknown_fields(payload: Mapping[str, Any], allowed: frozenset[str], hints: Mapping[str, str] | None = None) -> list[str]:
     problems = []
     for key in payload:
         if key in allowed or key in UPSTREAM_IGNORED:
             continue
         hint = (hints or {}).get(key)
-        problems.append(f"{key}: unknown field; {hint}" if hint else f"{key}: unknown field (expected one of {', '.join(sorted(allowed))})")
+        label = key if key.isidentifier() and len(key) <= MAX_SHOWN_NAME else shown(key)
+        problems.append(f"{label}: unknown field; {hint}" if hint else f"{label}: unknown field (expected one of {', '.join(sorted(allowed))})")
     return problems
 
 
@@ -287,6 +308,9 @@ def check_export_types(payload: Mapping[str, Any], known: frozenset[str], proble
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         problems.append(f"export_types: expected a list of strings, found {describe(names)}")
         return []
+    if len(names) > MAX_EXPORT_NAMES:
+        problems.append(f"export_types: expected at most {MAX_EXPORT_NAMES} names, found a list of {len(names)}")
+        return []
     if not names and not players:
         problems.append("export_types: expected a non-empty list of export type or group names, found []")
         return []
@@ -294,7 +318,7 @@ def check_export_types(payload: Mapping[str, Any], known: frozenset[str], proble
     unknown = [name for name in expanded if name not in known]
     if unknown:
         choices = ", ".join([*sorted(known), *GROUPS])
-        problems.append(f"export_types: expected export type or group names ({choices}), found unknown {', '.join(map(repr, unknown))}")
+        problems.append(f"export_types: expected export type or group names ({choices}), found unknown {listed(unknown)}")
     return expanded
 
 
@@ -306,7 +330,7 @@ def check_target_date(
         resolved = rules.game_day
     elif relative and value == "yesterday":
         resolved = rules.game_day - timedelta(days=1)
-    elif isinstance(value, str) and ISO_DATE.match(value):
+    elif isinstance(value, str) and ISO_DATE.fullmatch(value):
         try:
             resolved = date.fromisoformat(value)
         except ValueError:

@@ -22,12 +22,12 @@ import orjson
 
 from . import plan, status
 from .breakers import allows_run
-from .catalog import Document, ExportContext, ExportSpec, Rows, cache_control
+from .catalog import Document, ExportContext, ExportSpec, Notice, Rows, cache_control
 from .clock import Clock, utc_now
 from .config import Settings
 from .formats import ts
 from .heartbeat import BEAT_INTERVAL_SECONDS, Heartbeat
-from .jsonio import dumps
+from .jsonio import dumps, publish_digest
 from .plan import Deadline
 from .queries import QueryRunner
 from .state import StateStore
@@ -39,7 +39,7 @@ log = logging.getLogger("phase6.runner")
 
 FANOUT_CHUNK = 50
 LEASE_MARGIN_SECONDS = 60.0
-SAFE_PATH = re.compile(r"^(?!.*\.\.)[a-z0-9][a-z0-9_\-/.]{0,200}\.json$")
+SAFE_PATH = re.compile(r"^(?!.*\.\.)(?!.*//)[a-z0-9][a-z0-9_\-/.]{0,200}\.json\Z")
 
 
 @dataclass
@@ -53,6 +53,7 @@ class ExportResult:
     rows_read: int = 0
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    started_at: str | None = None  # wall clock; None when the export never started (breaker, lease, budget)
 
     def public(self) -> dict[str, Any]:
         """The completion-event form (messages.md §4)."""
@@ -65,6 +66,8 @@ class ExportResult:
         }
         if self.error:
             result["error"] = self.error
+        if self.warnings:
+            result["warnings"] = self.warnings
         return result
 
 
@@ -98,6 +101,7 @@ class RunRecord:
     deferred: list[str] = field(default_factory=list)  # export types left for a continuation
     cursor: dict[str, Any] = field(default_factory=dict)  # export type → where its fan-out resumes
     breakers_open: list[str] = field(default_factory=list)  # every export type whose breaker is not closed
+    queries: list[dict[str, Any]] = field(default_factory=list)  # every query with its timing (QueryTrace)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -111,6 +115,7 @@ class RunRecord:
             "deferred": self.deferred,
             "cursor": self.cursor,
             "breakers_open": self.breakers_open,
+            "queries": self.queries,
         }
 
 
@@ -124,6 +129,16 @@ class RunScope:
     deadline: Deadline
     heartbeat: Heartbeat
     cursor: Mapping[str, Any]
+    progress: Callable[[str, int, int], None] = lambda stage, done, total: None  # "exports" or a fan-out's type
+
+
+@dataclass(frozen=True)
+class PlannedUpload:
+    name: str  # the bucket object name
+    document: Document
+    data: bytes
+    cache_control: str
+    digest: str  # jsonio.publish_digest, compared with the one recorded when the object was last published
 
 
 @dataclass
@@ -163,6 +178,7 @@ class Runner:
         self.fanout_chunk = fanout_chunk
         self.beat_interval = beat_interval
         self.wall_clock = wall_clock
+        self._uploads: ThreadPoolExecutor | None = None
 
     def context(self, request: RunRequest) -> ExportContext:
         game_day = self.clock.game_day()
@@ -186,10 +202,12 @@ class Runner:
         *,
         deadline: Deadline | None = None,
         cursor: Mapping[str, Any] | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> RunRecord:
         """Run the request's export types within `deadline` (default: the settings' budget from now).
 
-        `cursor` is a previous run's `RunRecord.cursor`, carried by a continuation message.
+        `cursor` is a previous run's `RunRecord.cursor`, carried by a continuation message. `progress(stage, done,
+        total)` is told of exports done and of each fan-out's entities done (the command line's progress bars).
         """
         deadline = deadline or Deadline.from_budget(self.settings.budget_seconds)
         record = RunRecord(run_id or new_run_id(), request, ts(self.clock.now()) or "")
@@ -199,12 +217,16 @@ class Runner:
         heartbeat = Heartbeat(state, record.run_id, self.wall_clock, deadline, self._beat_fields(record, len(specs)),
                               self.beat_interval)
         scope = RunScope(record, QueryRunner(self.backends.warehouse), state, deadline, heartbeat, cursor or {})
+        if progress:
+            scope.progress = progress
         heartbeat.beat()
         with heartbeat.ticking():
             for done, spec in enumerate(specs):
                 heartbeat.beat(current_export=spec.name, progress={"done": done, "total": len(specs)}, entities=None)
                 record.exports[spec.name] = self._run_guarded(spec, scope)
                 heartbeat.beat(exports=_public(record.exports))
+                scope.progress("exports", done + 1, len(specs))
+        record.queries = [asdict(trace) for trace in scope.queries.traces]
         self._finish(record, state, state_errors)
         self._write_status(record)
         state.save_run(record.run_id, record.document())
@@ -247,10 +269,11 @@ class Runner:
         def on_chunk(done: int, total: int) -> None:
             state.acquire_lease(key, record.run_id, ttl, self.wall_clock())
             scope.heartbeat.beat(entities={"done": done, "total": total})
+            scope.progress(spec.name, done, total)
 
         fanout = FanoutControl(scope.deadline, self.fanout_chunk, resume, on_chunk)
         try:
-            result = self.run_export(spec, record.request, scope.queries, fanout=fanout)
+            result = self.run_export(spec, record.request, scope.queries, fanout=fanout, state=state)
         finally:
             state.release_lease(key, record.run_id)
         if fanout.cursor is not None:
@@ -278,8 +301,8 @@ class Runner:
         prefix = self.settings.object_prefix
         try:
             probes, live_probe = status.collect_probes(self.backends.bucket, prefix, game_day)
-            body = status.build_status(
-                generated_at=self.clock.now(), game_day=game_day, publisher_build=self.settings.build_commit,
+            body = status.build_status(  # object times are wall-clock times, so ages are measured on it too
+                generated_at=self.wall_clock(), game_day=game_day, publisher_build=self.settings.build_commit,
                 run=record.document(), probes=probes, live_probe=live_probe,
             )
             self.backends.bucket.write(prefix + status.STATUS_PATH, dumps(body),
@@ -289,16 +312,23 @@ class Runner:
             record.errors.append(f"status.json: {type(error).__name__}: {error}")
 
     def run_export(
-        self, spec: ExportSpec, request: RunRequest, queries: QueryRunner, *, fanout: FanoutControl | None = None
+        self,
+        spec: ExportSpec,
+        request: RunRequest,
+        queries: QueryRunner,
+        *,
+        fanout: FanoutControl | None = None,
+        state: TolerantState | None = None,
     ) -> ExportResult:
         started = time.perf_counter()
-        result = ExportResult()
+        result = ExportResult(started_at=ts(self.wall_clock()))
         ctx = self.context(request)
         fanout = fanout or FanoutControl(Deadline.from_budget(self.settings.budget_seconds), self.fanout_chunk)
+        state = state or TolerantState(self.backends.state)
         try:
             self._materialize(spec, ctx, queries, result)
             rows = queries.run_all(spec.name, spec.queries, ctx)
-            self._publish(spec, ctx, rows, result, fanout)
+            self._publish(spec, ctx, rows, result, fanout, state)
         except Exception as error:  # isolation: one export's failure is recorded, never propagated
             log.error("export %s failed: %s\n%s", spec.name, error, traceback.format_exc())
             result.status = "failed"
@@ -320,24 +350,32 @@ class Runner:
         queries.insert(insert.table, insert.rows)
 
     def _publish(
-        self, spec: ExportSpec, ctx: ExportContext, rows: Mapping[str, Rows], result: ExportResult, fanout: FanoutControl
+        self,
+        spec: ExportSpec,
+        ctx: ExportContext,
+        rows: Mapping[str, Rows],
+        result: ExportResult,
+        fanout: FanoutControl,
+        state: TolerantState,
     ) -> None:
-        entities = spec.entities(ctx, rows) if spec.entities and spec.build_entity else []
+        prepared = spec.prepare(ctx, rows) if spec.prepare else rows
+        entities = spec.entities(ctx, prepared) if spec.entities and spec.build_entity else []
         start = resume_index(entities, fanout.resume)
         if start == 0:  # a resumed fan-out wrote its whole-export documents in the run that started it
-            self._write(ctx, spec, list(spec.build(ctx, rows)), result)
+            self._write(ctx, spec, list(spec.build(ctx, rows)), result, state)
         if entities:
-            self._fan_out(spec, ctx, rows, entities, start, result, fanout)
+            self._fan_out(spec, ctx, prepared, entities, start, result, fanout, state)
 
     def _fan_out(
         self,
         spec: ExportSpec,
         ctx: ExportContext,
-        rows: Mapping[str, Rows],
+        prepared: Any,
         entities: list[str],
         start: int,
         result: ExportResult,
         fanout: FanoutControl,
+        state: TolerantState,
     ) -> None:
         """Entities in chunks from `start`; between chunks, stop with a cursor when the slowest chunk so far no
         longer fits before the deadline."""
@@ -352,27 +390,61 @@ class Runner:
             chunk_started = time.perf_counter()
             documents: list[Document] = []
             for entity in entities[offset : offset + fanout.chunk_size]:
-                try:
-                    documents.extend(spec.build_entity(ctx, rows, entity))
+                try:  # an entity whose documents cannot be written safely is skipped alone, not with its chunk
+                    documents.extend(checked_paths(spec.build_entity(ctx, prepared, entity)))
                 except Exception as error:
                     failed.append(entity)
-                    result.warnings.append(f"{entity}: {type(error).__name__}: {error}")
-            self._write(ctx, spec, documents, result)
+                    result.warnings.append(f"skipped {brief(entity)}: {type(error).__name__}: {brief(str(error))}")
+            self._write(ctx, spec, documents, result, state)
             slowest_chunk = max(slowest_chunk, time.perf_counter() - chunk_started)
             fanout.on_chunk(min(offset + fanout.chunk_size, len(entities)), len(entities))
         attempted = min(len(entities), (fanout.cursor or {}).get("next_index", len(entities))) - start
         if attempted and len(failed) / attempted > spec.entity_failure_limit:
             raise RuntimeError(f"{len(failed)} of {attempted} entities failed (first: {result.warnings[0]})")
 
-    def _write(self, ctx: ExportContext, spec: ExportSpec, documents: list[Document], result: ExportResult) -> None:
-        """Dated and global files first, then pointers, so a pointer never precedes its dated twin."""
-        chosen = [document for document in documents if may_write(document, spec, ctx)]
-        for document in chosen:
-            if not SAFE_PATH.match(document.path):
-                raise ValueError(f"refusing to write unsafe object path {document.path!r}")
+    def _write(
+        self, ctx: ExportContext, spec: ExportSpec, documents: list[Document], result: ExportResult, state: TolerantState
+    ) -> None:
+        """Dated and global files first, then pointers, so a pointer never precedes its dated twin. An object whose
+        body (apart from its build time) and Cache-Control hash to what the state store recorded at its last upload
+        is counted as unchanged, not uploaded (jsonio.publish_digest)."""
+        chosen = [document for document in report_notices(documents, result) if may_write(document, spec, ctx)]
+        checked_paths(chosen)
+        chosen = [document for document in chosen if self._guard_allows(spec, document, result)]
         pointers = [document for document in chosen if document.scope == "pointer" and self._pointer_allowed(spec, document, result)]
-        self._upload([document for document in chosen if document.scope != "pointer"], result)
-        self._upload(pointers, result)
+        planned = [self._planned(document) for document in chosen if document.scope != "pointer"]
+        planned_pointers = [self._planned(document) for document in pointers]
+        every = planned + planned_pointers
+        if not every:
+            return
+        published = state.published_hashes([item.name for item in every])
+        # Twins share one body object: when one of them changes, both are written, so they stay byte-identical.
+        stale = {id(item.document.body) for item in every if published.get(item.name) != item.digest}
+        uploads = [item for item in planned if id(item.document.body) in stale]
+        pointer_uploads = [item for item in planned_pointers if id(item.document.body) in stale]
+        result.unchanged += len(every) - len(uploads) - len(pointer_uploads)
+        self._upload(uploads, result)
+        self._upload(pointer_uploads, result)
+        if uploads or pointer_uploads:
+            state.record_published({item.name: item.digest for item in uploads + pointer_uploads})
+
+    def _planned(self, document: Document) -> PlannedUpload:
+        data, control = dumps(document.body), cache_control(document.max_age)
+        return PlannedUpload(self.settings.object_prefix + document.path, document, data, control,
+                             publish_digest(data, control))
+
+    def _guard_allows(self, spec: ExportSpec, document: Document, result: ExportResult) -> bool:
+        """A guarded spec's document replaces the published one only when it is not empty or degraded. A kept file
+        is reported in the export's warnings (`guarded PATH: ...`); the status stays `ok`, as the contract's status
+        values (api.md §3.16, messages.md §4) have no other for it."""
+        if spec.guard is None or document.entity is not None:
+            return True
+        current = self.backends.bucket.read(self.settings.object_prefix + document.path)
+        objection = spec.guard.objection(orjson.loads(current), document.body) if current else None
+        if objection is None:
+            return True
+        result.warnings.append(f"guarded {document.path}: kept the published file, the new one {objection}")
+        return False
 
     def _pointer_allowed(self, spec: ExportSpec, document: Document, result: ExportResult) -> bool:
         if spec.pointer_guard is None:
@@ -383,21 +455,47 @@ class Runner:
         result.warnings.append(f"kept {document.path}: the new body would move the pointer back or empty it")
         return False
 
-    def _upload(self, documents: list[Document], result: ExportResult) -> None:
-        def upload(document: Document) -> int:
-            data = dumps(document.body)
-            self.backends.bucket.write(
-                self.settings.object_prefix + document.path, data, cache_control=cache_control(document.max_age)
-            )
-            return len(data)
+    def _upload_pool(self) -> ThreadPoolExecutor:
+        """One bounded pool for the runner's life: its threads start once, not for every batch."""
+        if self._uploads is None:
+            workers = max(1, self.settings.upload_concurrency)
+            self._uploads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="upload")
+        return self._uploads
 
-        if not documents:
-            return
-        workers = max(1, min(self.settings.upload_concurrency, len(documents)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for size in pool.map(upload, documents):
+    def _upload(self, objects: list[PlannedUpload], result: ExportResult) -> None:
+        def upload(item: PlannedUpload) -> int:
+            self.backends.bucket.write(item.name, item.data, cache_control=item.cache_control)
+            return len(item.data)
+
+        if objects:
+            for size in self._upload_pool().map(upload, objects):
                 result.files += 1
                 result.bytes += size
+
+
+def checked_paths(items: Iterable[Document | Notice]) -> list[Document | Notice]:
+    """The items, once every document's object path is known to be safe (SAFE_PATH); raises otherwise."""
+    items = list(items)
+    for item in items:
+        if isinstance(item, Document) and not SAFE_PATH.match(item.path):
+            raise ValueError(f"refusing to write unsafe object path {brief(item.path)!r}")
+    return items
+
+
+def brief(text: str, limit: int = 80) -> str:
+    """A value from the warehouse as a warning quotes it: at most `limit` characters."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def report_notices(items: Iterable[Document | Notice], result: ExportResult) -> list[Document]:
+    """A build's Notices become the export's warnings; its Documents go on to be written."""
+    documents = []
+    for item in items:
+        if isinstance(item, Notice):
+            result.warnings.append(item.message)
+        else:
+            documents.append(item)
+    return documents
 
 
 def resume_index(entities: list[str], resume: Mapping[str, Any] | None) -> int:

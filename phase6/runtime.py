@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
 import traceback
 from datetime import datetime, timezone
@@ -228,16 +229,19 @@ class Instance:
         self.settings = settings or Settings()
         self._app: App | None = None
         self._events: Events | None = None
+        self._opening = threading.Lock()  # functions-framework serves concurrent deliveries on threads
 
     def handle(self, envelope: Envelope) -> CompletionEvent:
-        if self._events is None:
-            self._events = open_events(self.settings)
-        if self._app is None:
-            try:
-                self._app = open_app(self.settings)
-            except (WarehouseError, StorageError, StateError) as error:
-                self.report_unopened(envelope, error)
-                raise NothingCouldStart(f"backends could not be opened: {error}") from error
+        with self._opening:
+            if self._events is None:
+                self._events = open_events(self.settings)
+            if self._app is None:
+                try:
+                    self._app = open_app(self.settings)
+                except (WarehouseError, StorageError, StateError) as error:
+                    self.report_unopened(envelope, error)
+                    raise NothingCouldStart(f"backends could not be opened: {error}") from error
+                log.info("backends opened")
         return handle(envelope, self._app, self._events)
 
     def report_unopened(self, envelope: Envelope, error: Exception) -> None:

@@ -199,7 +199,7 @@ def collect_probes(bucket: Bucket, object_prefix: str, game_day: date) -> tuple[
 
 def stat_candidate(bucket: Bucket, object_prefix: str, path: str) -> ObjectInfo | None:
     if path.endswith("/"):
-        found = newest_directly_under(object_prefix + path, bucket.list(object_prefix + path))
+        found = newest_directly_under(object_prefix + path, bucket.list(object_prefix + path, recursive=False))
     else:
         found = bucket.stat(object_prefix + path)
     return replace(found, name=found.name[len(object_prefix):]) if found else None

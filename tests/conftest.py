@@ -70,3 +70,14 @@ def tiny_warehouse(tmp_path):
     warehouse = DuckDBWarehouse(path)
     yield warehouse
     warehouse.close()
+
+
+@pytest.fixture()
+def cli_env(demo_app, tmp_path, monkeypatch):
+    """The CLI's environment pointing at the demo app's backends."""
+    settings = demo_app.settings
+    for name, value in (("PHASE6_WAREHOUSE", settings.warehouse_url), ("PHASE6_BUCKET", settings.bucket_url),
+                        ("PHASE6_STATE", settings.state_url), ("PHASE6_EVENTS", settings.events_url),
+                        ("PHASE6_NOW", settings.now_override), ("COLUMNS", "250")):
+        monkeypatch.setenv(name, value)
+    return demo_app

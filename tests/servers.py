@@ -7,6 +7,7 @@ A missing binary or a server that does not answer fails the run when CI=true and
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, NoReturn
 
+import duckdb
 import pytest
 
 SDK_PLATFORM = Path("/usr/lib/google-cloud-sdk/platform")
@@ -151,3 +153,74 @@ def fake_gcs_server(tmp_path_factory) -> Iterator[Server]:
         "fake-gcs-server", fake_gcs_binary(), arguments, "/storage/v1/b", port,
         "STORAGE_EMULATOR_HOST", url, tmp_path_factory.mktemp("fake-gcs-server"),
     )
+
+
+def signals_warehouse(path: Path) -> Path:
+    """A tiny DuckDB warehouse with two days of daily signals: enough for `daily-signals`, fast to serve."""
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("""
+            CREATE SCHEMA nba_predictions;
+            CREATE TABLE nba_predictions.daily_prediction_signals (
+                game_date DATE, system_id VARCHAR, daily_signal VARCHAR, skew_category VARCHAR,
+                high_edge_picks INTEGER, calculated_at TIMESTAMP);
+            INSERT INTO nba_predictions.daily_prediction_signals VALUES
+                ('2026-03-04', 'catboost_v9', 'GREEN', 'OVER_HEAVY', 7, '2026-03-04 15:00:00'),
+                ('2026-03-03', 'catboost_v9', 'RED', 'BALANCED', 2, '2026-03-03 15:00:00');
+        """)
+    return path
+
+
+class FunctionServer:
+    """main.py served by functions-framework as a subprocess on loopback, on embedded backends under `root`."""
+
+    def __init__(self, root: Path, warehouse: Path, now: str = "2026-03-04T17:00:00+00:00", **env: str):
+        self.root = root
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.bucket = root / "bucket"
+        self.events = root / "events.jsonl"
+        self.state = root / "state.db"
+        self.log = root / "server.log"
+        self.env = {
+            **os.environ,
+            "PHASE6_WAREHOUSE": f"duckdb:///{warehouse}",
+            "PHASE6_BUCKET": f"file://{self.bucket}",
+            "PHASE6_STATE": f"sqlite:///{self.state}",
+            "PHASE6_EVENTS": f"file://{self.events}",
+            "PHASE6_NOW": now,
+            **env,
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        from phase6.cli_runtime import serve_command
+
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(serve_command(HOST, self.port), env=self.env, cwd=self.root,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"functions-framework exited with {self.process.returncode}:\n{self.log.read_text()}")
+            try:
+                with socket.create_connection((HOST, self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        pytest.fail(f"functions-framework did not listen within {START_TIMEOUT_SECONDS:.0f} s:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_server(self.process)
+
+    def events_for(self, message_id: str) -> list[dict]:
+        lines = [json.loads(line) for line in self.events.read_bytes().splitlines()] if self.events.exists() else []
+        return [line for line in lines if line["message_id"] == message_id]
+
+    def files(self) -> list[str]:
+        root = self.bucket / "v1"
+        return sorted(path.relative_to(root).as_posix() for path in root.rglob("*.json")) if root.exists() else []
+
+    def metadata(self, name: str) -> dict:
+        return json.loads((self.bucket / ".meta" / f"v1/{name}.json").read_text())

@@ -79,7 +79,9 @@ def test_local_bucket_writes_whole_objects_with_metadata(tmp_path: Path):
     info = bucket.stat("v1/a/b.json")
     assert info is not None and info.size == 2
     assert info.cache_control == "public, max-age=60" and info.content_type == "application/json"
-    assert [i.name for i in bucket.list("v1/a/")] == ["v1/a/b.json"]
+    bucket.write("v1/a/c/d.json", b"{}", cache_control="public, max-age=60")
+    assert [i.name for i in bucket.list("v1/a/")] == ["v1/a/b.json", "v1/a/c/d.json"]
+    assert [i.name for i in bucket.list("v1/a/", recursive=False)] == ["v1/a/b.json"]
     assert not [p for p in tmp_path.rglob("*") if ".tmp-" in p.name]
     with pytest.raises(StorageError):
         bucket.write("../escape.json", b"{}", cache_control="public, max-age=60")

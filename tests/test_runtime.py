@@ -132,7 +132,7 @@ def test_redelivered_message_is_a_duplicate(app, events):
 
 
 def test_message_claimed_by_a_live_delivery_is_retried_later(app, events):
-    app.backends.state.claim_message("msg-5", "other-run", NOW)
+    app.backends.state.claim_message("msg-5", "other-run", app.runner.wall_clock())
     with pytest.raises(StillRunning):
         handle(Envelope.of_json({"export_types": ["results"]}, "msg-5"), app, events)
     assert published(events)[0]["status"] == "duplicate"

@@ -156,6 +156,21 @@ def test_duration_history_gives_a_high_percentile_of_recent_runs(store):
     assert store.expected_duration("players") is None
 
 
+def test_published_hashes_are_read_and_recorded_in_batches(store):
+    assert store.published_hashes(["v1/a.json", "v1/b.json"]) == {}
+    store.record_published({"v1/a.json": "h1", "v1/b/c.json": "h2"})
+    store.record_published({"v1/a.json": "h3"})
+    assert store.published_hashes(["v1/a.json", "v1/b/c.json", "v1/missing.json"]) == {"v1/a.json": "h3",
+                                                                                       "v1/b/c.json": "h2"}
+    assert store.published_hashes([]) == {}
+
+
+def test_published_hashes_record_more_than_one_firestore_batch(store):
+    hashes = {f"v1/tonight/player/{index}.json": f"h{index}" for index in range(620)}
+    store.record_published(hashes)
+    assert store.published_hashes(list(hashes)) == hashes
+
+
 def test_an_unreachable_sqlite_store_raises_state_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")

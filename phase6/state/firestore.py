@@ -33,6 +33,8 @@ BREAKERS = "phase6_breakers"
 LEASES = "phase6_leases"
 MESSAGES = "phase6_messages"
 DURATIONS = "phase6_durations"
+PUBLISHED = "phase6_published"
+BATCH_LIMIT = 500  # Firestore's most writes in one batch
 TRANSACTION_ATTEMPTS = 20  # the emulator aborts contended transactions often; production rarely retries
 
 
@@ -187,6 +189,23 @@ class FirestoreState:
         with self._errors(f"reading durations of {export_type}"):
             document = self._get(self._doc(DURATIONS, export_type)) or {}
         return high_percentile(document.get("seconds", []))
+
+    # Published hashes: one get_all per batch of names, batched writes.
+
+    def published_hashes(self, names: list[str]) -> dict[str, str]:
+        refs = [self._doc(PUBLISHED, name) for name in names]
+        with self._errors(f"reading {len(names)} published hashes"):
+            snapshots = self._client.get_all(refs, **self._calls) if refs else []
+            return {snapshot.get("name"): snapshot.get("hash") for snapshot in snapshots if snapshot.exists}
+
+    def record_published(self, hashes: dict[str, str]) -> None:
+        items = list(hashes.items())
+        with self._errors(f"recording {len(items)} published hashes"):
+            for start in range(0, len(items), BATCH_LIMIT):
+                batch = self._client.batch()
+                for name, digest in items[start:start + BATCH_LIMIT]:
+                    batch.set(self._doc(PUBLISHED, name), {"name": name, "hash": digest})
+                batch.commit(**self._calls)
 
     def close(self) -> None:
         self._client.close()

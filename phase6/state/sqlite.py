@@ -56,6 +56,10 @@ CREATE TABLE IF NOT EXISTS durations (
     export_type TEXT PRIMARY KEY,
     seconds TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS published (
+    name TEXT PRIMARY KEY,
+    hash TEXT NOT NULL
+);
 """
 
 
@@ -68,6 +72,7 @@ class SQLiteState:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a commit no longer waits on fsync
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as error:
             raise StateError(f"cannot open state store {path}: {error}") from error
@@ -225,6 +230,22 @@ class SQLiteState:
         with self._read() as db:
             row = db.execute("SELECT seconds FROM durations WHERE export_type = ?", (export_type,)).fetchone()
         return high_percentile(orjson.loads(row[0])) if row else None
+
+    # Published hashes
+
+    def published_hashes(self, names: list[str]) -> dict[str, str]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT name, hash FROM published WHERE name IN (SELECT value FROM json_each(?))", (_dumps(names),)
+            ).fetchall()
+        return dict(rows)
+
+    def record_published(self, hashes: dict[str, str]) -> None:
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO published (name, hash) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET hash = excluded.hash",
+                hashes.items(),
+            )
 
     def close(self) -> None:
         self._db.close()

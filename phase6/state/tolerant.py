@@ -60,3 +60,10 @@ class TolerantState:
 
     def save_run(self, run_id: str, record: dict[str, Any]) -> None:
         self._call(None, "save_run", run_id, record)
+
+    def published_hashes(self, names: list[str]) -> dict[str, str]:
+        """Nothing known when the store fails: every object is uploaded."""
+        return self._call({}, "published_hashes", names)
+
+    def record_published(self, hashes: dict[str, str]) -> None:
+        self._call(None, "record_published", hashes)

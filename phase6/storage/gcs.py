@@ -44,9 +44,11 @@ class GCSBucket:
             raise StorageError(f"metadata read of {name} failed: {error}") from error
         return _info(blob) if blob is not None else None
 
-    def list(self, prefix: str) -> list[ObjectInfo]:
+    def list(self, prefix: str, *, recursive: bool = True) -> list[ObjectInfo]:
+        delimiter = None if recursive else "/"
         try:
-            return [_info(blob) for blob in self._client.list_blobs(self._bucket, prefix=prefix, retry=self._retry)]
+            blobs = self._client.list_blobs(self._bucket, prefix=prefix, delimiter=delimiter, retry=self._retry)
+            return [_info(blob) for blob in blobs]
         except Exception as error:
             raise StorageError(f"listing {prefix} failed: {error}") from error
 

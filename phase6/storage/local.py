@@ -44,13 +44,13 @@ class LocalBucket:
             return None
         return self._info(name, path)
 
-    def list(self, prefix: str) -> list[ObjectInfo]:
+    def list(self, prefix: str, *, recursive: bool = True) -> list[ObjectInfo]:
         base = self.root / prefix
         directory = base if not prefix or prefix.endswith("/") else base.parent
         if not directory.is_dir():
             return []
         found = []
-        for path in sorted(directory.rglob("*")):
+        for path in sorted(directory.rglob("*") if recursive else directory.iterdir()):
             name = path.relative_to(self.root).as_posix()
             if path.is_file() and name.startswith(prefix) and not name.startswith(META_DIR) and ".tmp-" not in path.name:
                 found.append(self._info(name, path))

@@ -1,4 +1,7 @@
-"""The production warehouse: BigQuery with typed parameters, job labels, a bytes-billed cap and a timeout."""
+"""The production warehouse: BigQuery with typed parameters, job labels, a bytes-billed cap and a timeout.
+
+Retries are the client library's own policies (API calls and failed jobs), cut to the adapter's timeout: their
+defaults (600 s, 2400 s) would outlast the function's 540 s budget."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -41,9 +44,12 @@ def query_parameters(params: Mapping[str, Any]) -> list[Any]:
 class BigQueryWarehouse:
     def __init__(self, project: str, *, max_bytes_billed: int, timeout_seconds: float, labels: Mapping[str, str] | None = None):
         from google.cloud import bigquery
+        from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY, DEFAULT_RETRY
 
         self._bigquery = bigquery
         self._client = bigquery.Client(project=project)
+        self._retry = DEFAULT_RETRY.with_timeout(timeout_seconds)
+        self._job_retry = DEFAULT_JOB_RETRY.with_timeout(timeout_seconds)
         self._max_bytes_billed = max_bytes_billed
         self._timeout = timeout_seconds
         self._labels = dict(labels or {"app": "phase6-publisher"})
@@ -59,8 +65,9 @@ class BigQueryWarehouse:
             use_legacy_sql=False,
         )
         try:
-            job = self._client.query(sql, job_config=config, timeout=self._timeout)
-            result = job.result(timeout=self._timeout)
+            job = self._client.query(sql, job_config=config, timeout=self._timeout, retry=self._retry,
+                                     job_retry=self._job_retry)
+            result = job.result(timeout=self._timeout, retry=self._retry, job_retry=self._job_retry)
         except Exception as error:  # the client raises many types; the runner needs one
             raise WarehouseError(f"query {label or '(unnamed)'} failed: {error}") from error
         return [{key: plain_value(value) for key, value in row.items()} for row in result]
@@ -68,7 +75,11 @@ class BigQueryWarehouse:
     def insert_rows(self, table: str, rows: Rows) -> None:
         if not rows:
             return
-        errors = self._client.insert_rows_json(table, [_json_row(row) for row in rows], timeout=self._timeout)
+        try:
+            errors = self._client.insert_rows_json(table, [_json_row(row) for row in rows], timeout=self._timeout,
+                                                   retry=self._retry)
+        except Exception as error:
+            raise WarehouseError(f"insert into {table} failed: {error}") from error
         if errors:
             raise WarehouseError(f"insert into {table} failed: {errors[:3]}")
 

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 import duckdb
 import sqlglot
+from sqlglot import exp
 
 from .base import ArrayParam, Rows, WarehouseError, plain_value
 
@@ -19,10 +20,18 @@ _PARAM = re.compile(r"\$(\w+)")
 @lru_cache(maxsize=512)
 def to_duckdb(sql: str) -> str:
     """Transpile one BigQuery statement to DuckDB (cached per statement)."""
-    statements = sqlglot.transpile(sql, read="bigquery", write="duckdb")
+    statements = sqlglot.parse(sql, read="bigquery")
     if len(statements) != 1:
         raise WarehouseError(f"expected exactly one SQL statement, found {len(statements)}")
-    return statements[0]
+    return statements[0].transform(_count_if_never_null).sql(dialect="duckdb")
+
+
+def _count_if_never_null(node: exp.Expression) -> exp.Expression:
+    """BigQuery's COUNTIF is 0 when every input is NULL; DuckDB's COUNT_IF is NULL. COUNTIF(COALESCE(x, FALSE))
+    counts the same rows in both."""
+    if isinstance(node, exp.CountIf) and not isinstance(node.this, exp.Coalesce):
+        return exp.CountIf(this=exp.func("COALESCE", node.this.copy(), exp.false()))
+    return node
 
 
 class DuckDBWarehouse:
