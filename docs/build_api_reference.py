@@ -84,8 +84,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "dated + pointer (G)", ("live-grading",), "The day's predictions graded against the box scores as games progress."),
     Endpoint("Status", "none: written at the end of every run", ("status.json",), "60", "fixed, written at the end of every run",
              ("status",), "Freshness of every endpoint against its SLA, and the last run's outcome.",
-             "In the demo the clock is frozen at the as-of day while the local bucket records real write times, so the "
-             "ages in this example are negative; in production they are the seconds since each probe object was written."),
+             "Ages are measured on the real clock against each probe object's write time, so `generated_at` here is the "
+             "time the example was built, not the demo's frozen as-of day."),
 )
 
 HEADER = """# Public JSON API (v1) — reference for website developers

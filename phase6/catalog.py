@@ -5,7 +5,7 @@ another exporter's error.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Literal, Mapping
 
@@ -123,7 +123,6 @@ class ExportSpec:
     # Documents (not fan-out entities) whose published version is kept when the new one is empty or degraded.
     guard: ContentGuard | None = None
     description: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def cache_control(max_age: int) -> str:

@@ -1,7 +1,6 @@
 """The command line: `python -m phase6 COMMAND`. Run `python -m phase6 --help` for the list."""
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Optional
@@ -13,7 +12,7 @@ from rich.table import Table
 from exporters import EXPORT_MODULES, GROUPS, expand
 
 from .app import open_app, resolve_date
-from .config import DATA_DIR, Settings, local_path
+from .config import Settings, local_path
 from .progress import stage_progress
 from .runner import RunRecord, RunRequest
 

@@ -6,7 +6,6 @@ import pytest
 
 from phase6.config import Settings
 from phase6.events import CompletionEvent, FileEvents, PubSubEvents, open_events, trigger_topic_path
-from tests.servers import pubsub_emulator  # noqa: F401  (fixture)
 
 PROJECT = "phase6-test"
 

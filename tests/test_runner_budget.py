@@ -26,7 +26,6 @@ from phase6.state import StateError, open_state_url
 from phase6.storage import open_bucket
 from phase6.warehouse import open_warehouse
 
-pytest_plugins = ["tests.servers"]  # the session servers (until tests/conftest.py registers them)
 
 START = datetime(2026, 3, 4, 18, 0, tzinfo=timezone.utc)
 TARGET = date(2026, 3, 4)

@@ -8,7 +8,6 @@ import pytest
 
 from tests.servers import Server, unavailable
 
-pytest_plugins = ["tests.servers"]  # the session servers (until tests/conftest.py registers them)
 
 
 @pytest.mark.emulator

@@ -11,7 +11,6 @@ from phase6.breakers import BreakerPolicy
 from phase6.state import StateError, open_state_url
 from phase6.state.base import is_stale
 
-pytest_plugins = ["tests.servers"]  # the session servers (until tests/conftest.py registers them)
 
 NOW = datetime(2026, 3, 4, 18, 0, tzinfo=timezone.utc)
 POLICY = BreakerPolicy(failure_threshold=3, cooldown=timedelta(minutes=15), max_cooldown=timedelta(hours=2))
