@@ -124,13 +124,14 @@ def print_summary(record: RunRecord, seconds: float, game_day) -> None:
         f"run {record.run_id} · {record.request.mode} · target {record.request.target_date} · "
         f"game day {game_day} · {record.status}"
     )
-    table = Table("export type", "status", "files", "bytes", "queries", "seconds", title=title)
+    table = Table("export type", "status", "files", "unchanged", "bytes", "queries", "seconds", title=title)
     for name, result in record.exports.items():
         style = {"ok": "green", "failed": "red"}.get(result.status, "yellow")
         table.add_row(
             name,
             f"[{style}]{result.status}[/{style}]",
             str(result.files),
+            str(result.unchanged),
             f"{result.bytes:,}",
             str(result.queries),
             f"{result.duration_seconds:.2f}",
@@ -138,7 +139,8 @@ def print_summary(record: RunRecord, seconds: float, game_day) -> None:
     totals = record.exports.values()
     table.add_section()
     table.add_row(
-        "total", record.status, str(sum(r.files for r in totals)), f"{sum(r.bytes for r in totals):,}",
+        "total", record.status, str(sum(r.files for r in totals)), str(sum(r.unchanged for r in totals)),
+        f"{sum(r.bytes for r in totals):,}",
         str(sum(r.queries for r in totals)), f"{seconds:.2f}",
     )
     console.print(table)

@@ -210,7 +210,7 @@ class Runner:
         total)` is told of exports done and of each fan-out's entities done (the command line's progress bars).
         """
         deadline = deadline or Deadline.from_budget(self.settings.budget_seconds)
-        record = RunRecord(run_id or new_run_id(), request, ts(self.clock.now()) or "")
+        record = RunRecord(run_id or new_run_id(), request, ts(self.wall_clock()) or "")
         state_errors: list[str] = []
         state = TolerantState(self.backends.state, state_errors.append)
         specs = plan.order(self.catalog[name] for name in request.export_types)
@@ -293,7 +293,7 @@ class Runner:
         record.status = overall_status(results.values())
         record.errors = [f"{name}: {result.error}" for name, result in results.items() if result.error]
         record.errors.extend(dict.fromkeys(state_errors))
-        record.finished_at = ts(self.clock.now())
+        record.finished_at = ts(self.wall_clock())
 
     def _write_status(self, record: RunRecord) -> None:
         """status.json at the very end of every run, whatever the mode (api.md §2.1, §3.16)."""

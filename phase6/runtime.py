@@ -52,7 +52,7 @@ def handle(envelope: Envelope, app: App, events: Events) -> CompletionEvent:
     event = CompletionEvent(
         run_id=new_run_id(),
         message_id=envelope.message_id,
-        started_at=ts(app.clock.now()) or "",
+        started_at=ts(app.runner.wall_clock()) or "",
         budget_seconds=app.settings.budget_seconds,
     )
     try:
@@ -72,7 +72,7 @@ def handle(envelope: Envelope, app: App, events: Events) -> CompletionEvent:
         event.errors.append(f"crash: {type(error).__name__}: {error}")
         log_event(logging.ERROR, f"run crashed\n{traceback.format_exc()}", event)
     finally:
-        event.finished_at = ts(app.clock.now())
+        event.finished_at = ts(app.runner.wall_clock())
         event.duration_seconds = time.monotonic() - started
         if event.breakers_open is None:
             event.breakers_open = open_breakers(app, event)
