@@ -60,3 +60,12 @@ def backfill(
         summary.add(record)
         on_day(day, record)
     return summary
+
+
+def replay_messages(start: date, end: date, export_types: Iterable[str]) -> list[dict]:
+    """One replay export request (messages.md §1) per day, for `backfill --via pubsub`."""
+    types = list(export_types)
+    return [
+        {"export_types": types, "target_date": day.isoformat(), "mode": "replay", "trigger_source": "backfill"}
+        for day in days_between(start, end)
+    ]

@@ -88,20 +88,23 @@ def post_cloud_event(url: str, data: bytes, message_id: str, *, structured: bool
         return error.code
 
 
-def publish_to_topic(url: str, data: bytes) -> str:
-    """Publish to `pubsub://PROJECT/TOPIC` (honours PUBSUB_EMULATOR_HOST); returns the message id."""
+def publish_to_topic(url: str, *messages: bytes) -> list[str]:
+    """Publish to `pubsub://PROJECT/TOPIC` (honours PUBSUB_EMULATOR_HOST), batched by the client library;
+    returns the message ids in order."""
     from google.cloud import pubsub_v1
 
     project, _, topic = url[len("pubsub://"):].strip("/").partition("/")
-    if not project or not topic:
+    if not project or not topic or "/" in topic:
         raise typer.BadParameter(f"expected pubsub://PROJECT/TOPIC, got {url!r}")
     publisher = pubsub_v1.PublisherClient()
-    return publisher.publish(publisher.topic_path(project, topic), data).result(timeout=60)
+    futures = [publisher.publish(publisher.topic_path(project, topic), data) for data in messages]
+    return [future.result(timeout=60) for future in futures]
 
 
 def send(to: str, data: bytes, message_id: str, structured: bool) -> None:
     if to.startswith("pubsub://"):
-        typer.echo(f"published message {publish_to_topic(to, data)} to {to}")
+        [message_id] = publish_to_topic(to, data)
+        typer.echo(f"published message {message_id} to {to}")
         return
     if not to.startswith(("http://", "https://")):
         raise typer.BadParameter(f"--to must be pubsub://PROJECT/TOPIC or an http(s) URL, got {to!r}")
