@@ -2,10 +2,9 @@
 predictions, graded when the date has been graded (PENDING until then)."""
 from __future__ import annotations
 
-import logging
 from typing import Any, Mapping
 
-from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Notice, Query, Rows, dated_and_pointer
 from phase6.formats import integer, number, r2, r3
 from phase6.vocab import fatigue_level
 
@@ -22,7 +21,6 @@ from .common import (
     points_edge,
 )
 
-log = logging.getLogger("exporters.best_bets")
 
 METHODOLOGY = (
     "Tiered selection: OVER and UNDER, edge/confidence thresholds, excludes stars and broken 88-90% tier"
@@ -221,7 +219,7 @@ def shape(ctx: ExportContext, picks: list[dict]) -> dict:
     }
 
 
-def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
+def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document | Notice]:
     picks, dropped = select_picks(
         rows[ACTIVE_CHAMPION_PREDICTIONS.name],
         rows[TEAM_LOOKUP.name],
@@ -230,12 +228,11 @@ def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
         rows[FATIGUE.name],
         player_names(rows[REGISTRY_NAMES.name]),
     )
-    if dropped:
-        log.warning("best-bets %s: dropped candidates with no known team: %s", ctx.target_date, ", ".join(dropped))
+    notices = [Notice(f"dropped candidates with no known team: {', '.join(dropped)}")] if dropped else []
     body = shape(ctx, picks)
     final = all(pick["result"] != "PENDING" for pick in picks)
     day = ctx.target_date.isoformat()
-    return dated_and_pointer(
+    return notices + dated_and_pointer(
         ctx, body, f"best-bets/{day}.json", "best-bets/latest.json",
         long_age=86400, short_age=300, pointer_age=300, final=final,
     )

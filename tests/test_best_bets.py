@@ -9,7 +9,7 @@ import pytest
 
 from exporters import best_bets
 from phase6.app import open_app
-from phase6.catalog import ExportContext
+from phase6.catalog import Document, ExportContext, Notice
 from phase6.runner import RunRequest
 from tests.conftest import settings_for
 
@@ -130,6 +130,15 @@ def test_team_falls_back_to_the_graded_row_and_unknown_teams_are_dropped():
     picks, dropped = select(rows, teams=[], grades=grades)
     assert [(p["player_lookup"], p["team"], p["opponent"]) for p in picks] == [("graded", "LAL", "BOS")]
     assert dropped == ["unknown"]
+
+
+def test_a_dropped_candidate_is_reported_as_a_notice():
+    rows = {name: [] for name in ("champion_grades", "under_history", "fatigue", "registry_names")}
+    rows |= {"champion_predictions": [prediction("known"), prediction("unknown")], "team_lookup": [team("known")]}
+    items = best_bets.build(CTX, rows)
+    assert [item.message for item in items if isinstance(item, Notice)] == ["dropped candidates with no known team: unknown"]
+    [dated] = [item for item in items if isinstance(item, Document) and item.scope == "dated"]
+    assert [pick["player_lookup"] for pick in dated.body["picks"]] == ["known"]
 
 
 def test_empty_day_and_cache_rules():
