@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from exporters.common import REGISTRY_NAMES, player_names
 from exporters.tonight import group_by_player, newest_first
-from exporters.tonight_players import SAFE_LOOKUP, home_from_game_id, margin, scoring_line
+from exporters.tonight_players import home_from_game_id, margin, scoring_line
 from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows
 from phase6.config import season_window_start
 from phase6.formats import integer, iso_date, r2
@@ -384,9 +384,6 @@ def entities(ctx: ExportContext, profiles: Mapping[str, PlayerHistory]) -> list[
 
 
 def build_entity(ctx: ExportContext, profiles: Mapping[str, PlayerHistory], lookup: str) -> list[Document]:
-    """Raises for a lookup that is not a safe path segment, so the runner records it as a failed entity."""
-    if not SAFE_LOOKUP.match(lookup):
-        raise ValueError(f"player_lookup {lookup!r} is not [a-z0-9]{{1,64}}; not written")
     body = shape_detail(ctx, profiles[lookup])
     return [Document(f"players/{lookup}.json", body, MAX_AGE, "global", lookup)]
 

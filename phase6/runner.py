@@ -39,6 +39,7 @@ log = logging.getLogger("phase6.runner")
 
 FANOUT_CHUNK = 50
 LEASE_MARGIN_SECONDS = 60.0
+SAFE_ENTITY = re.compile(r"^[a-z0-9]{1,64}\Z")
 SAFE_PATH = re.compile(r"^(?!.*\.\.)(?!.*//)[a-z0-9][a-z0-9_\-/.]{0,200}\.json\Z")
 
 
@@ -391,7 +392,7 @@ class Runner:
             documents: list[Document] = []
             for entity in entities[offset : offset + fanout.chunk_size]:
                 try:  # an entity whose documents cannot be written safely is skipped alone, not with its chunk
-                    documents.extend(checked_paths(spec.build_entity(ctx, prepared, entity)))
+                    documents.extend(checked_paths(spec.build_entity(ctx, prepared, checked_entity(entity))))
                 except Exception as error:
                     failed.append(entity)
                     result.warnings.append(f"skipped {brief(entity)}: {type(error).__name__}: {brief(str(error))}")
@@ -471,6 +472,13 @@ class Runner:
             for size in self._upload_pool().map(upload, objects):
                 result.files += 1
                 result.bytes += size
+
+
+def checked_entity(entity: str) -> str:
+    """A fan-out entity becomes an object path segment (a player_lookup): it must match SAFE_ENTITY."""
+    if not SAFE_ENTITY.match(entity):
+        raise ValueError(f"entity {brief(entity)!r} is not [a-z0-9]{{1,64}}; not written")
+    return entity
 
 
 def checked_paths(items: Iterable[Document | Notice]) -> list[Document | Notice]:

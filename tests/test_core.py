@@ -8,7 +8,7 @@ import pytest
 from phase6.catalog import Document, ExportContext, ExportSpec, dated_and_pointer
 from phase6.config import Settings, local_path
 from phase6.jsonio import dumps
-from phase6.runner import default_update_latest, may_write
+from phase6.runner import checked_entity, default_update_latest, may_write
 from phase6.storage.local import LocalBucket
 from phase6.storage.base import StorageError
 
@@ -95,3 +95,10 @@ def test_backend_urls():
     with pytest.raises(ValueError):
         local_path("gs://bucket", "file")
     assert Settings(warehouse_url="duckdb:///x.duckdb").embedded
+
+
+@pytest.mark.parametrize("lookup", ["Ann", "d'andre", "../x", "a/b", "x" * 65, "ok\n", "ann-b", "ann.json", ""])
+def test_unsafe_fanout_entity_is_a_failed_entity(lookup):
+    with pytest.raises(ValueError):
+        checked_entity(lookup)
+    assert checked_entity("lebronjamesjr") == "lebronjamesjr"

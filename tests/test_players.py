@@ -160,12 +160,6 @@ def test_detail_document_game_log_newest_first_and_next_game():
     assert body["splits"] == {}
 
 
-@pytest.mark.parametrize("lookup", ["Ann", "d'andre", "../x"])
-def test_unsafe_lookup_is_a_failed_entity(lookup):
-    with pytest.raises(ValueError):
-        players.build_entity(CTX, players.index_profiles(CTX, profile_rows([accuracy(lookup)])), lookup)
-
-
 # ---- contract on the demo season
 
 

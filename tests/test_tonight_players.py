@@ -213,12 +213,6 @@ def test_build_entity_writes_dated_and_fixed_twins():
     assert documents[0].body is documents[1].body
 
 
-@pytest.mark.parametrize("lookup", ["Ann", "ann-b", "../ann", "ann.json", ""])
-def test_build_entity_refuses_unsafe_lookups(lookup):
-    with pytest.raises(ValueError):
-        tp.build_entity(CTX, tp.index_day(CTX, day_rows([lookup])), lookup)
-
-
 # ---- contract on the demo season
 
 
