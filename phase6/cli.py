@@ -79,12 +79,9 @@ def run(
         raise typer.Exit(2)
     application = open_app()
     try:
-        missing = [name for name in export_types if name not in application.runner.catalog]
-        if missing:
-            err.print(f"not implemented yet, skipped: {', '.join(missing)}")
         target = resolve_date(date_text, application.clock.game_day())
         request = RunRequest(
-            export_types=tuple(name for name in export_types if name in application.runner.catalog),
+            export_types=tuple(export_types),
             target_date=target,
             mode=mode,
             update_latest=update_latest,

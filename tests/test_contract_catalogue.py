@@ -1,7 +1,7 @@
 """The whole catalogue held to api.md on the demo season: every object a run writes is validated against its schema,
 the §5 checklist, its headers (§2.3), its scope (§2.1–§2.2), the other files of the run, and determinism.
 
-Five runs of every implemented export type (`exporters.catalog()`), each once per module on its own warehouse copy
+Five runs of every export type (`exporters.catalog()`), each once per module on its own warehouse copy
 and bucket: (a) the as-of day 2026-03-04, live (no grading yet on that day); (b) the All-Star break 2026-02-15,
 a replay of a day without games; (c) 2026-03-06, a replay of a future game day (nothing graded); (d) the day
 before, 2026-03-03, live: graded content, the results pointer and the picks of a date inside the season file;
@@ -155,15 +155,13 @@ def test_each_export_wrote_its_objects(run):
     expected = [path.format(d=run.target) for name in catalog() for path in DATED_PATHS.get(name, [])]
     if run.mode == "live" and run.target == GAME_DAY:
         expected += [path for name in catalog() for path in LIVE_G_PATHS.get(name, [])]
-    if run.mode == "live" and run.target == GAME_DAY - timedelta(days=1) and "results" in catalog():
+    if run.mode == "live" and run.target == GAME_DAY - timedelta(days=1):
         expected.append("results/latest.json")  # G − 1 is graded, so the pointer moves to it
     assert sorted(set(expected) - set(run.raw)) == []
 
 
 def test_tonight_players_fan_out_covers_the_tonight_file_with_fixed_twins(runs):
     live = runs["as-of-day-live"][0]
-    if "tonight-players" not in catalog():
-        pytest.skip("tonight-players is not implemented yet")
     dated = [path for path in live.raw if path.startswith(f"tonight/player/{GAME_DAY}/")]
     fixed = [path for path in live.raw if re.match(r"^tonight/player/[a-z0-9]+\.json$", path)]
     assert dated, "no tonight/player/{date}/{lookup}.json written for G"
@@ -173,8 +171,6 @@ def test_tonight_players_fan_out_covers_the_tonight_file_with_fixed_twins(runs):
 def test_the_results_pointer_never_moves_to_a_day_without_results(runs):
     """The as-of day has no grading, so its results file is the empty skeleton and results/latest.json stays put."""
     live = runs["as-of-day-live"][0]
-    if "results" not in catalog():
-        pytest.skip("results is not implemented yet")
     assert json.loads(live.raw[f"results/{GAME_DAY}.json"])["results"] == []
     assert "results/latest.json" not in live.raw
 
@@ -182,8 +178,6 @@ def test_the_results_pointer_never_moves_to_a_day_without_results(runs):
 @pytest.mark.parametrize("scenario", UNGRADED_SCENARIOS)
 def test_days_without_grading_publish_the_zeroed_results_skeleton(runs, scenario):
     """§3.1 Empty day: every count 0, every float 0.0, every S zeroed, results [], highlights {}."""
-    if "results" not in catalog():
-        pytest.skip("results is not implemented yet")
     run = runs[scenario][0]
     body = json.loads(run.raw[f"results/{run.target}.json"])
     numbers = [value for part in ("summary", "breakdowns") for _, _, value in contract.walk(body[part])
@@ -197,14 +191,11 @@ def test_scenarios_are_what_they_claim(runs):
     live = runs["as-of-day-live"][0].bodies()
     quiet = runs["all-star-break-replay"][0].bodies()
     yesterday = runs["yesterday-live"][0].bodies()
-    if "results" in catalog():
-        assert yesterday["results/2026-03-03.json"]["results"]
-    if "predictions" in catalog():
-        assert live[f"predictions/{GAME_DAY}.json"]["total_predictions"] > 0
-        assert quiet["predictions/2026-02-15.json"]["games"] == []
-    if "tonight" in catalog():
-        assert live[f"tonight/{GAME_DAY}.json"]["total_players"] > 0
-        assert live["tonight/2026-03-04.json"]["games"] and quiet["tonight/2026-02-15.json"]["games"] == []
+    assert yesterday["results/2026-03-03.json"]["results"]
+    assert live[f"predictions/{GAME_DAY}.json"]["total_predictions"] > 0
+    assert quiet["predictions/2026-02-15.json"]["games"] == []
+    assert live[f"tonight/{GAME_DAY}.json"]["total_players"] > 0
+    assert live["tonight/2026-03-04.json"]["games"] and quiet["tonight/2026-02-15.json"]["games"] == []
 
 
 def test_status_json_is_written_by_every_run(run):
@@ -249,11 +240,10 @@ def test_pointers_move_forward_only_and_replays_leave_them_alone(demo_db, tmp_pa
         for target in (yesterday, GAME_DAY):
             app.runner.run(RunRequest(tuple(catalog()), target, mode="live"))
         undated = {info.name: bucket.read(info.name) for info in bucket.list("v1/") if not re.search(r"\d{4}-\d{2}-\d{2}", info.name)}
-        assert "v1/predictions/today.json" in undated or "predictions" not in catalog()
+        assert "v1/predictions/today.json" in undated
         app.runner.run(RunRequest(tuple(catalog()), date(2026, 2, 20), mode="replay"))
     finally:
         app.close()
-    if "results" in catalog():
-        assert bucket.read("v1/results/latest.json") == bucket.read(f"v1/results/{yesterday}.json")
+    assert bucket.read("v1/results/latest.json") == bucket.read(f"v1/results/{yesterday}.json")
     changed = sorted(name for name, data in undated.items() if name != "v1/status.json" and bucket.read(name) != data)
     assert changed == []
