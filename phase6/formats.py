@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, timezone
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -71,8 +70,3 @@ def game_time_et(tip_off: datetime | None) -> str | None:
         tip_off = tip_off.replace(tzinfo=timezone.utc)
     local = tip_off.astimezone(EASTERN)
     return f"{local.strftime('%I').lstrip('0')}:{local.strftime('%M %p')} ET"
-
-
-def plain(value: Any) -> Any:
-    """Decimal → float, leaving everything else alone (the row adapters already do this; shape code may reuse it)."""
-    return float(value) if isinstance(value, Decimal) else value
