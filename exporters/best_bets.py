@@ -47,6 +47,7 @@ WHERE game_date < @target_date AND system_id = @champion_system_id AND recommend
 GROUP BY player_lookup
 """,
     champion_date_params,
+    reads_all_history=True,
 )
 
 FATIGUE = Query(

@@ -34,11 +34,16 @@ class ExportContext:
 
 @dataclass(frozen=True)
 class Query:
-    """One warehouse read: BigQuery Standard SQL with named @parameters, and how to bind them for a run."""
+    """One warehouse read: BigQuery Standard SQL with named @parameters, and how to bind them for a run.
+
+    A date-bound query reads rows dated between its smallest and largest date parameter; one that reads every
+    earlier row too (`game_date < @target_date` with no lower bound) says so with `reads_all_history`, so that a
+    replay's range read (phase6/warehouse/snapshot.py) copies enough history."""
 
     name: str
     sql: str
     params: Callable[[ExportContext], Mapping[str, Any]]
+    reads_all_history: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from rich.table import Table
 from exporters import EXPORT_MODULES, catalog, expand
 
 from .app import open_app
-from .backfill import BackfillSummary, backfill as run_backfill, dated_export_types, days_between, replay_messages
+from .backfill import (
+    DEFAULT_CHUNK_DAYS, BackfillSummary, backfill as run_backfill, dated_export_types, days_between, replay_messages,
+)
 from .cli_runtime import publish_to_topic
 from .progress import stage_progress
 
@@ -26,8 +28,13 @@ def backfill(
     types: str = typer.Option("all", help="Export types or groups; only the dated ones are replayed."),
     via: str = typer.Option("local", help="local: replay here; pubsub: publish one replay message per day to --to."),
     to: str = typer.Option("", help="With --via pubsub: the export trigger topic, pubsub://PROJECT/TOPIC."),
+    chunk_days: int = typer.Option(DEFAULT_CHUNK_DAYS, "--chunk-days",
+                                   help="Local replay: days per warehouse read (each table is read once per chunk)."),
 ) -> None:
-    """Replay dated exports for every day from --start to --end (dated files only; never pointers)."""
+    """Replay dated exports for every day from --start to --end (dated files only; never pointers).
+
+    Locally, each table is read once per chunk of --chunk-days days into an in-memory snapshot that answers the
+    days' queries. With --via pubsub every day is a separate replay request, answered by the function."""
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError as error:
@@ -40,6 +47,9 @@ def backfill(
     unknown = [name for name in requested if name not in EXPORT_MODULES]
     if unknown:
         err.print(f"unknown export types: {', '.join(unknown)}")
+        raise typer.Exit(2)
+    if chunk_days < 1:
+        err.print(f"--chunk-days must be at least 1, not {chunk_days}")
         raise typer.Exit(2)
     if via not in ("local", "pubsub") or (via == "pubsub") != bool(to):
         err.print("--via is local or pubsub, and --via pubsub needs --to pubsub://PROJECT/TOPIC (and only then)")
@@ -60,6 +70,7 @@ def backfill(
             summary = run_backfill(
                 application.runner, first, last, chosen,
                 on_day=lambda day, record: progress("replaying days", (day - first).days + 1, total),
+                chunk_days=chunk_days,
             )
         print_summary(summary, chosen, time.perf_counter() - started)
     finally:
@@ -79,10 +90,11 @@ def publish_replays(to: str, first: date, last: date, types: list[str]) -> None:
 
 
 def print_summary(summary: BackfillSummary, types: list[str], seconds: float) -> None:
-    table = Table("days", "files written", "unchanged", "bytes", "warehouse queries", "rows read", "seconds",
-                  title=f"backfill · {', '.join(types)}")
+    table = Table("days", "files written", "unchanged", "bytes", "warehouse reads", "rows copied", "day queries",
+                  "seconds", title=f"backfill · {', '.join(types)}")
     table.add_row(str(summary.days), str(summary.files), str(summary.unchanged), f"{summary.bytes:,}",
-                  str(summary.queries), f"{summary.rows_read:,}", f"{seconds:.1f}")
+                  f"{summary.warehouse_reads} ({summary.chunks} chunks)", f"{summary.warehouse_rows:,}",
+                  str(summary.queries), f"{seconds:.1f}")
     console.print(table)
     for failure in summary.failed[:20]:
         err.print(f"[red]failed[/red] {failure}")

@@ -8,13 +8,14 @@ continuation; nothing is silently dropped. A failing state store never stops pub
 """
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import time
 import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping
 
@@ -180,6 +181,13 @@ class Runner:
         self.beat_interval = beat_interval
         self.wall_clock = wall_clock
         self._uploads: ThreadPoolExecutor | None = None
+
+    def with_warehouse(self, warehouse: Warehouse) -> "Runner":
+        """The same runner reading another warehouse (a replay's snapshot); it shares this runner's upload pool."""
+        twin = copy.copy(self)
+        twin.backends = replace(self.backends, warehouse=warehouse)
+        twin._uploads = self._upload_pool()
+        return twin
 
     def context(self, request: RunRequest) -> ExportContext:
         game_day = self.clock.game_day()

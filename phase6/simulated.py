@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Mapping
 
 from .storage import Bucket, ObjectInfo
 from .storage.base import JSON_CONTENT_TYPE
 from .warehouse import Rows, Warehouse
+from .warehouse.slices import Extract, TableSlice
 
 DEFAULT_QUERY_LATENCY = 1.0
 DEFAULT_UPLOAD_LATENCY = 0.060
@@ -26,6 +28,10 @@ class SlowWarehouse:
     def insert_rows(self, table: str, rows: Rows) -> None:
         time.sleep(self.latency)
         self.inner.insert_rows(table, rows)
+
+    def extract(self, table_slice: TableSlice, folder: Path) -> Extract:
+        time.sleep(self.latency)
+        return self.inner.extract(table_slice, folder)
 
     def close(self) -> None:
         self.inner.close()

@@ -33,6 +33,42 @@ def demo_db(tmp_path_factory) -> Path:
     return target
 
 
+SMALL_NOW = "2026-01-16T18:00:00+00:00"
+
+
+def small_season():
+    """A four-week season of 6 teams (predictions from its fifth day), for tests that compare sizes or replays."""
+    from datetime import date
+
+    from phase6.demo import DemoParams
+
+    return DemoParams(teams=6, players_per_team=5, season_start=date(2025, 12, 29), season_end=date(2026, 1, 25),
+                      predictions_start=date(2026, 1, 2), as_of_date=date(2026, 1, 16))
+
+
+@pytest.fixture(scope="session")
+def small_demos(tmp_path_factory) -> dict[int, Path]:
+    """The small season with 5 and with 10 players per team."""
+    from dataclasses import replace
+
+    from phase6.demo import build_demo
+
+    folder = tmp_path_factory.mktemp("sizes")
+    demos = {}
+    for players_per_team in (5, 10):
+        demos[players_per_team] = folder / f"demo-{players_per_team}.duckdb"
+        build_demo(demos[players_per_team], replace(small_season(), players_per_team=players_per_team))
+    return demos
+
+
+def open_small(demo: Path, tmp_path: Path) -> App:
+    """An app over a private copy of a small demo, with its own bucket and state under tmp_path."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo, copy)
+    return open_app(settings_for(tmp_path, copy, now=SMALL_NOW))
+
+
 def settings_for(tmp_path: Path, warehouse: Path, now: str | None = DEMO_NOW, **overrides) -> Settings:
     values = dict(
         warehouse_url=f"duckdb:///{warehouse.resolve()}",

@@ -3,6 +3,7 @@ to the trigger topic, and every message it sends passes the function's own valid
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import datetime
 
@@ -22,7 +23,8 @@ def test_local_backfill_writes_only_dated_files_with_a_summary(cli_env, tmp_path
     result = CliRunner().invoke(app, ["backfill", "--start", "2026-02-10", "--end", "2026-02-11",
                                       "--types", "results,predictions,players"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "backfill" in result.output and "2" in result.output
+    assert "backfill" in result.output and "warehouse reads" in result.output
+    assert re.search(r"│\s*2\s*│", result.output)  # days
     written = sorted(p.relative_to(tmp_path / "bucket" / "v1").as_posix()
                      for p in (tmp_path / "bucket" / "v1").rglob("*.json"))
     assert [name for name in written if name != "status.json"] == [
@@ -35,6 +37,7 @@ def test_local_backfill_writes_only_dated_files_with_a_summary(cli_env, tmp_path
     (["--start", "2026-02-10", "--end", "2026-02-11", "--types", "nope"], "unknown export types"),
     (["--start", "2026-02-10", "--end", "2026-02-11", "--types", "performance"], "nothing to replay"),
     (["--start", "2026-02-10", "--end", "2026-02-11", "--via", "pubsub"], "--via pubsub needs --to"),
+    (["--start", "2026-02-10", "--end", "2026-02-11", "--chunk-days", "0"], "--chunk-days must be at least 1"),
 ])
 def test_bad_arguments_are_refused_before_anything_runs(arguments, problem):
     result = CliRunner().invoke(app, ["backfill", *arguments])

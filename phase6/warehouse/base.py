@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping, Protocol, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
+
+if TYPE_CHECKING:
+    from .slices import Extract, TableSlice
 
 Rows = list[dict[str, Any]]
 
@@ -24,6 +28,10 @@ class Warehouse(Protocol):
     def query(self, sql: str, params: Mapping[str, Any] | None = None, *, label: str = "") -> Rows: ...
 
     def insert_rows(self, table: str, rows: Rows) -> None: ...
+
+    def extract(self, table_slice: "TableSlice", folder: Path) -> "Extract":
+        """Read one slice of a table (one query) into a local file, for a replay's snapshot."""
+        ...
 
     def close(self) -> None: ...
 

@@ -5,9 +5,11 @@ defaults (600 s, 2400 s) would outlast the function's 540 s budget."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Mapping
 
 from .base import ArrayParam, Rows, WarehouseError, plain_value
+from .slices import Extract, TableSlice, extract_by_query
 
 _SCALAR_TYPES: tuple[tuple[type, str], ...] = (
     (bool, "BOOL"),  # before int: bool is an int
@@ -82,6 +84,9 @@ class BigQueryWarehouse:
             raise WarehouseError(f"insert into {table} failed: {error}") from error
         if errors:
             raise WarehouseError(f"insert into {table} failed: {errors[:3]}")
+
+    def extract(self, table_slice: TableSlice, folder: Path) -> Extract:
+        return extract_by_query(self, table_slice, folder)
 
     def close(self) -> None:
         self._client.close()

@@ -13,6 +13,7 @@ import sqlglot
 from sqlglot import exp
 
 from .base import ArrayParam, Rows, WarehouseError, plain_value
+from .slices import Extract, TableSlice
 
 _PARAM = re.compile(r"\$(\w+)")
 
@@ -38,10 +39,20 @@ class DuckDBWarehouse:
     def __init__(self, path: Path, read_only: bool = False):
         if not path.exists():
             raise WarehouseError(f"DuckDB warehouse {path} does not exist; build it with `python -m phase6 demo`")
-        self.path = path
+        self.path: Path | None = path
         self._connection = duckdb.connect(str(path), read_only=read_only)
         self._connection.execute("SET TimeZone='UTC'")
         self._local = threading.local()
+
+    @classmethod
+    def over(cls, connection: duckdb.DuckDBPyConnection) -> "DuckDBWarehouse":
+        """A warehouse over an open connection (an in-memory snapshot); closing it closes the connection."""
+        warehouse = cls.__new__(cls)
+        warehouse.path = None
+        warehouse._connection = connection
+        connection.execute("SET TimeZone='UTC'")
+        warehouse._local = threading.local()
+        return warehouse
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cursor = getattr(self._local, "cursor", None)
@@ -71,6 +82,18 @@ class DuckDBWarehouse:
             self._cursor().executemany(statement, [[row.get(column) for column in columns] for row in rows])
         except duckdb.Error as error:
             raise WarehouseError(f"insert into {table} failed: {error}") from error
+
+    def extract(self, table_slice: TableSlice, folder: Path) -> Extract:
+        """Copy one slice to a Parquet file inside the engine (a range read for a snapshot)."""
+        path = folder / f"{table_slice.table}.parquet"
+        target = str(path).replace("'", "''")
+        statement = f"COPY ({to_duckdb(table_slice.select_sql())}) TO '{target}' (FORMAT parquet)"
+        try:
+            self._cursor().execute(statement, table_slice.params())
+            rows = self._cursor().execute(f"SELECT COUNT(*) FROM read_parquet('{target}')").fetchone()[0]
+        except duckdb.Error as error:
+            raise WarehouseError(f"extract of {table_slice.describe()} failed: {error}") from error
+        return Extract(table_slice, path, "parquet", rows)
 
     def demo_now(self) -> datetime | None:
         """The frozen demo clock stored by the demo generator, if this is a demo warehouse."""
