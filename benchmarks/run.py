@@ -4,7 +4,9 @@
    `run --types all` several times on fresh embedded backends (median wall time), then once more on the same
    backends (the unchanged-skip run); queries, rows read, files, bytes, unchanged, per-export timings.
 2. Simulated production: the tonight group on the largest size with a latency per query and per upload.
-3. Season replay: every dated export for every day of the season (or --replay-days days), embedded backends.
+3. Season replay: every dated export for every day of the season (or --replay-days days), embedded backends,
+   each table read once per chunk of days; and a week of replay with simulated-production latencies, day by day
+   against the warehouse versus one range read per table.
 4. gzip: how much Content-Encoding gzip would save on the largest size's large files (measured only; the contract
    forbids Content-Encoding).
 Interpreter start-up and imports are reported separately from the export time.
@@ -32,7 +34,7 @@ STARTED = time.perf_counter()
 
 from exporters import catalog, expand  # noqa: E402
 from phase6.app import make_clock  # noqa: E402
-from phase6.backfill import backfill, dated_export_types  # noqa: E402
+from phase6.backfill import DEFAULT_CHUNK_DAYS, backfill, dated_export_types  # noqa: E402
 from phase6.config import Settings  # noqa: E402
 from phase6.demo import DemoParams, build_demo  # noqa: E402
 from phase6.runner import Backends, RunRecord, RunRequest, Runner  # noqa: E402
@@ -148,7 +150,7 @@ def bench_simulated(path: Path, query_latency: float, upload_latency: float) -> 
 
 
 def bench_replay(path: Path, days: int | None) -> None:
-    """The default-size demo season from its first day to its as-of day."""
+    """The default-size demo season from its first day to its as-of day, read once per table per chunk."""
     with scratch() as work:
         runner = open_runner(path, Path(work))
         start, last = DemoParams().season_start, DemoParams().as_of_date
@@ -159,11 +161,39 @@ def bench_replay(path: Path, days: int | None) -> None:
         wall = time.perf_counter() - started
         close(runner)
     print(f"\n== season replay {start}..{end}: {summary.days} days of {', '.join(types)}")
-    print(f"  wall {wall:.1f} s ({wall / summary.days:.2f} s per day); queries {summary.queries} "
-          f"({summary.queries / summary.days:.1f} per day), rows read {summary.rows_read:,}, files {summary.files}, "
-          f"bytes {summary.bytes:,}, failed exports {len(summary.failed)}")
+    print(f"  wall {wall:.1f} s ({wall / summary.days:.2f} s per day); warehouse reads {summary.warehouse_reads} "
+          f"({summary.chunks} chunks of {DEFAULT_CHUNK_DAYS} days), rows copied {summary.warehouse_rows:,}; "
+          f"day queries on the snapshots {summary.queries} ({summary.queries / summary.days:.1f} per day), "
+          f"files {summary.files}, bytes {summary.bytes:,}, failed exports {len(summary.failed)}")
     for failure in summary.failed[:5]:
         print(f"  failed: {failure}")
+
+
+def bench_simulated_replay(path: Path, days: int, query_latency: float, upload_latency: float) -> None:
+    """A week of replay with production-like latencies: day by day against the warehouse (one replay request per
+    day, as `backfill --via pubsub` sends them) versus one range read per table for the whole week."""
+    start = DemoParams().as_of_date - timedelta(days=days)
+    end = start + timedelta(days=days - 1)
+    types = dated_export_types(catalog())
+    print(f"\n== simulated production replay {start}..{end} ({days} days), {query_latency:.2f} s per warehouse "
+          f"read, {upload_latency * 1000:.0f} ms per upload")
+    with scratch() as work:
+        runner = open_runner(path, Path(work), query_latency, upload_latency)
+        started = time.perf_counter()
+        records = [runner.run(RunRequest(types, start + timedelta(days=offset), mode="replay", update_latest=False))
+                   for offset in range(days)]
+        wall = time.perf_counter() - started
+        close(runner)
+    queries = sum(totals(record)["queries"] for record in records)
+    print(f"  day by day:   wall {wall:6.1f} s; warehouse queries {queries}")
+    with scratch() as work:
+        runner = open_runner(path, Path(work), query_latency, upload_latency)
+        started = time.perf_counter()
+        summary = backfill(runner, start, end, types, chunk_days=days)
+        wall = time.perf_counter() - started
+        close(runner)
+    print(f"  range reads:  wall {wall:6.1f} s; warehouse reads {summary.warehouse_reads} "
+          f"(rows copied {summary.warehouse_rows:,}), day queries on the snapshot {summary.queries}")
 
 
 def profile_run(path: Path) -> None:
@@ -203,7 +233,9 @@ def main() -> None:
     parser.add_argument("--query-latency", type=float, default=1.0, help="simulated seconds per warehouse query")
     parser.add_argument("--upload-latency", type=float, default=0.060, help="simulated seconds per upload")
     parser.add_argument("--replay-days", type=int, default=None, help="replay only the first N days of the season")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["sizes", "simulated", "replay", "gzip"])
+    parser.add_argument("--simulated-replay-days", type=int, default=7, help="days in the simulated-production replay")
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=["sizes", "simulated", "replay", "simulated-replay", "gzip"])
     parser.add_argument("--profile", action="store_true", help="also profile one run on the largest size")
     args = parser.parse_args()
     logging.getLogger("phase6").setLevel(logging.CRITICAL)  # failures are counted and listed, not logged
@@ -224,8 +256,11 @@ def main() -> None:
         bench_gzip(largest)
     if args.profile:
         profile_run(largest)
+    default_size = demo_path(args.cache, DemoParams().players_per_team, DemoParams().as_of_date)
     if "replay" not in args.skip:
-        bench_replay(demo_path(args.cache, DemoParams().players_per_team, DemoParams().as_of_date), args.replay_days)
+        bench_replay(default_size, args.replay_days)
+    if "simulated-replay" not in args.skip:
+        bench_simulated_replay(default_size, args.simulated_replay_days, args.query_latency, args.upload_latency)
     sys.stdout.flush()
     shutil.rmtree(SCRATCH, ignore_errors=True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,7 @@ from .schema import SUBSET_PERFORMANCE_VIEW_SQL, TABLES, create_schema, duckdb_t
 from .slices import Extract, TableSlice
 
 VIEW_NAME = "nba_predictions.v_dynamic_subset_performance"
+EXTRACT_CONCURRENCY = 8
 
 
 @lru_cache(maxsize=256)
@@ -89,7 +91,9 @@ def build_snapshot(extracts: Iterable[Extract]) -> DuckDBWarehouse:
 
 
 def take_snapshot(source: Any, slices: Iterable[TableSlice]) -> tuple[DuckDBWarehouse, list[Extract]]:
-    """Read each slice once from `source` (its `extract` method), then load them into a snapshot."""
+    """Read each slice once from `source` (its `extract` method; a few at a time, as BigQuery jobs are round trips
+    of about a second), then load them into a snapshot."""
     with tempfile.TemporaryDirectory(prefix="phase6-snapshot-") as folder:
-        extracts = [source.extract(item, Path(folder)) for item in slices]
+        with ThreadPoolExecutor(max_workers=EXTRACT_CONCURRENCY, thread_name_prefix="extract") as pool:
+            extracts = list(pool.map(lambda item: source.extract(item, Path(folder)), slices))
         return build_snapshot(extracts), extracts
