@@ -1,8 +1,9 @@
 """The publisher's benchmark: `python -m benchmarks.run` (or `make bench`). Not a test: it prints measurements.
 
-1. Sizes: demo warehouses with 5, 10 and 20 players per team (players ×1, ×2, ×4) on a busy as-of day; per size
-   `run --types all` several times on fresh embedded backends (median wall time), then once more on the same
-   backends (the unchanged-skip run); queries, rows read, files, bytes, unchanged, per-export timings.
+1. Sizes: demo warehouses with 5, 10 and 20 players per team (players ×1, ×2, ×4) on a busy as-of day, and the
+   default demo's own as-of day; per size `run --types all` several times on fresh embedded backends (median wall
+   time), then once more on the same backends (the unchanged-skip run); queries, rows read, files, bytes,
+   unchanged, per-export timings.
 2. Simulated production: the tonight group on the largest size with a latency per query and per upload.
 3. Season replay: every dated export for every day of the season (or --replay-days days), embedded backends,
    each table read once per chunk of days; and a week of replay with simulated-production latencies, day by day
@@ -109,22 +110,22 @@ def print_exports(record: RunRecord) -> None:
               f"{result.queries:7} {result.rows_read:8,} {result.duration_seconds:6.3f}")
 
 
-def bench_size(label: str, path: Path, repeats: int) -> dict:
+def bench_size(label: str, path: Path, repeats: int, day: date = BUSY_DAY) -> dict:
     types = tuple(expand(["all"]))
     walls, cpus, record = [], [], None
     for _ in range(repeats):
         with scratch() as work:
             runner = open_runner(path, Path(work))
-            record, wall, cpu = timed_run(runner, types, BUSY_DAY)
+            record, wall, cpu = timed_run(runner, types, day)
             walls.append(wall)
             cpus.append(cpu)
-            again, again_wall, _ = timed_run(runner, types, BUSY_DAY)
+            again, again_wall, _ = timed_run(runner, types, day)
             close(runner)
     players = len({row["player_lookup"] for row in DuckDBWarehouse(path, read_only=True).query(
-        "SELECT player_lookup FROM nba_analytics.upcoming_player_game_context WHERE game_date = @d", {"d": BUSY_DAY})})
+        "SELECT player_lookup FROM nba_analytics.upcoming_player_game_context WHERE game_date = @d", {"d": day})})
     stats = {"label": label, "players": players, "median": statistics.median(walls), "cpu": statistics.median(cpus),
              **totals(record), "second": totals(again), "second_wall": again_wall}
-    print(f"\n== size {label}: {players} players on {BUSY_DAY}, run --types all, {repeats} runs")
+    print(f"\n== size {label}: {players} players on {day}, run --types all, {repeats} runs")
     print(f"  wall: median {stats['median']:.2f} s (runs: {', '.join(f'{w:.2f}' for w in walls)}); "
           f"CPU of this process: median {stats['cpu']:.2f} s; load average {os.getloadavg()[0]:.1f}")
     print(f"  queries {stats['queries']}, rows read {stats['rows_read']:,}, files {stats['files']}, "
@@ -242,8 +243,10 @@ def main() -> None:
     print(f"interpreter start-up and imports: {IMPORT_SECONDS:.2f} s (not included below)")
     paths = {label: demo_path(args.cache, players) for label, players in SIZES.items()}
     largest = paths["x4"]
+    default_size = demo_path(args.cache, DemoParams().players_per_team, DemoParams().as_of_date)
     if "sizes" not in args.skip:
         results = [bench_size(label, path, args.repeats) for label, path in paths.items()]
+        results.append(bench_size("demo", default_size, args.repeats, DemoParams().as_of_date))
         print("\n== scaling (run --types all)")
         print(f"  {'size':5} {'players':>7} {'median s':>8} {'cpu s':>6} {'queries':>7} {'rows read':>10} {'files':>6} "
               f"{'bytes':>12}")
@@ -256,7 +259,6 @@ def main() -> None:
         bench_gzip(largest)
     if args.profile:
         profile_run(largest)
-    default_size = demo_path(args.cache, DemoParams().players_per_team, DemoParams().as_of_date)
     if "replay" not in args.skip:
         bench_replay(default_size, args.replay_days)
     if "simulated-replay" not in args.skip:
