@@ -90,11 +90,18 @@ def publish_replays(to: str, first: date, last: date, types: list[str]) -> None:
 
 
 def print_summary(summary: BackfillSummary, types: list[str], seconds: float) -> None:
-    table = Table("days", "files written", "unchanged", "bytes", "warehouse reads", "rows copied", "day queries",
-                  "seconds", title=f"backfill · {', '.join(types)}")
-    table.add_row(str(summary.days), str(summary.files), str(summary.unchanged), f"{summary.bytes:,}",
-                  f"{summary.warehouse_reads} ({summary.chunks} chunks)", f"{summary.warehouse_rows:,}",
-                  str(summary.queries), f"{seconds:.1f}")
+    table = Table("", "", title=f"backfill · {', '.join(types)}", show_header=False)
+    for label, value in (
+        ("days", str(summary.days)),
+        ("files written", f"{summary.files:,}"),
+        ("unchanged", f"{summary.unchanged:,}"),
+        ("bytes", f"{summary.bytes:,}"),
+        ("warehouse reads", f"{summary.warehouse_reads} ({summary.chunks} chunk{'' if summary.chunks == 1 else 's'})"),
+        ("rows copied", f"{summary.warehouse_rows:,}"),
+        ("day queries (on the copies)", f"{summary.queries:,}"),
+        ("seconds", f"{seconds:.1f}"),
+    ):
+        table.add_row(label, value)
     console.print(table)
     for failure in summary.failed[:20]:
         err.print(f"[red]failed[/red] {failure}")
