@@ -39,20 +39,20 @@ class DuckDBWarehouse:
     def __init__(self, path: Path, read_only: bool = False):
         if not path.exists():
             raise WarehouseError(f"DuckDB warehouse {path} does not exist; build it with `python -m phase6 demo`")
-        self.path: Path | None = path
-        self._connection = duckdb.connect(str(path), read_only=read_only)
-        self._connection.execute("SET TimeZone='UTC'")
-        self._local = threading.local()
+        self._use(duckdb.connect(str(path), read_only=read_only), path)
 
     @classmethod
     def over(cls, connection: duckdb.DuckDBPyConnection) -> "DuckDBWarehouse":
         """A warehouse over an open connection (an in-memory snapshot); closing it closes the connection."""
         warehouse = cls.__new__(cls)
-        warehouse.path = None
-        warehouse._connection = connection
-        connection.execute("SET TimeZone='UTC'")
-        warehouse._local = threading.local()
+        warehouse._use(connection, None)
         return warehouse
+
+    def _use(self, connection: duckdb.DuckDBPyConnection, path: Path | None) -> None:
+        self.path = path
+        self._connection = connection
+        self._connection.execute("SET TimeZone='UTC'")
+        self._local = threading.local()
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cursor = getattr(self._local, "cursor", None)

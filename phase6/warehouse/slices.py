@@ -26,21 +26,21 @@ class TableSlice:
     def partition_column(self) -> str | None:
         return TABLES[self.table].partition_column
 
+    def _bounds(self) -> list[tuple[str, str, date]]:
+        """(parameter, comparison, date) for each bound that applies: none for an unpartitioned table."""
+        if not self.partition_column:
+            return []
+        return [(name, op, value) for name, op, value in (("lower", ">=", self.lower), ("upper", "<=", self.upper))
+                if value is not None]
+
     def select_sql(self) -> str:
         """BigQuery SQL (also valid DuckDB) for the slice, with @lower/@upper where bounded."""
         columns = ", ".join(TABLES[self.table].column_names)
-        bounds = []
-        if self.partition_column and self.lower is not None:
-            bounds.append(f"{self.partition_column} >= @lower")
-        if self.partition_column and self.upper is not None:
-            bounds.append(f"{self.partition_column} <= @upper")
-        where = f" WHERE {' AND '.join(bounds)}" if bounds else ""
-        return f"SELECT {columns} FROM {self.table}{where}"
+        bounds = " AND ".join(f"{self.partition_column} {op} @{name}" for name, op, _ in self._bounds())
+        return f"SELECT {columns} FROM {self.table}" + (f" WHERE {bounds}" if bounds else "")
 
     def params(self) -> dict[str, date]:
-        sql = self.select_sql()
-        return {name: value for name, value in (("lower", self.lower), ("upper", self.upper))
-                if value is not None and f"@{name}" in sql}
+        return {name: value for name, _, value in self._bounds()}
 
     def describe(self) -> str:
         if not self.partition_column:

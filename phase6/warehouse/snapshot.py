@@ -8,7 +8,6 @@ whole. The union of those windows over a chunk's days and queries is what each t
 """
 from __future__ import annotations
 
-import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -20,7 +19,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from .base import WarehouseError
+from .base import Warehouse, WarehouseError
 from .duckdb_backend import DuckDBWarehouse
 from .schema import SUBSET_PERFORMANCE_VIEW_SQL, TABLES, create_schema, duckdb_type
 from .slices import Extract, TableSlice
@@ -29,45 +28,47 @@ VIEW_NAME = "nba_predictions.v_dynamic_subset_performance"
 EXTRACT_CONCURRENCY = 8
 
 
+Window = tuple[date | None, date | None]  # (lower, upper); None is unbounded
+WHOLE: Window = (None, None)
+
+
+def _tables_in(sql: str, dialect: str) -> frozenset[str]:
+    return frozenset(f"{table.db}.{table.name}" for table in sqlglot.parse_one(sql, read=dialect).find_all(exp.Table)
+                     if table.db)
+
+
+VIEW_BASE_TABLES = _tables_in(SUBSET_PERFORMANCE_VIEW_SQL, "duckdb") - {VIEW_NAME}
+
+
 @lru_cache(maxsize=256)
 def tables_named(sql: str) -> frozenset[str]:
     """Production tables a statement reads; the view stands for the tables it is built from."""
-    names = {f"{table.db}.{table.name}" for table in sqlglot.parse_one(sql, read="bigquery").find_all(exp.Table)
-             if table.db}
-    if VIEW_NAME in names:
-        names = (names - {VIEW_NAME}) | VIEW_BASE_TABLES
-    return frozenset(names)
+    names = _tables_in(sql, "bigquery")
+    return (names - {VIEW_NAME}) | VIEW_BASE_TABLES if VIEW_NAME in names else names
 
 
-VIEW_BASE_TABLES = frozenset(re.findall(r"\b(nba_\w+\.\w+)", SUBSET_PERFORMANCE_VIEW_SQL)) - {VIEW_NAME}
-
-
-def query_window(params: Mapping[str, Any], reads_all_history: bool) -> tuple[date | None, date | None] | None:
-    """The dates a query with these parameters reads; None when it is not date-bound (whole tables)."""
+def query_window(params: Mapping[str, Any], reads_all_history: bool) -> Window:
+    """The dates a query with these parameters reads; WHOLE when it is not date-bound."""
     dates = [value for value in params.values() if isinstance(value, date)]
     if not dates:
-        return None
+        return WHOLE
     return (None if reads_all_history else min(dates)), max(dates)
 
 
 def plan_slices(reads: Iterable[tuple[str, Mapping[str, Any], bool]]) -> list[TableSlice]:
     """One slice per table covering every read: (sql, params, reads_all_history) per query and day."""
-    windows: dict[str, tuple[date | None, date | None] | None] = {}
+    windows: dict[str, Window] = {}
     for sql, params, reads_all_history in reads:
         window = query_window(params, reads_all_history)
         for table in tables_named(sql):
             if table not in TABLES:
                 raise WarehouseError(f"snapshot: {table} is not a known production table")
-            if not TABLES[table].partition_column or window is None:
-                windows[table] = None
-            elif table not in windows:
-                windows[table] = window
-            elif windows[table] is not None:
-                windows[table] = _union(windows[table], window)
-    return [TableSlice(table, *(window or (None, None))) for table, window in sorted(windows.items())]
+            windows[table] = _union(windows[table], window) if table in windows else window
+    return [TableSlice(table, *window) if TABLES[table].partition_column else TableSlice(table)
+            for table, window in sorted(windows.items())]
 
 
-def _union(a: tuple[date | None, date | None], b: tuple[date | None, date | None]) -> tuple[date | None, date | None]:
+def _union(a: Window, b: Window) -> Window:
     lower = None if a[0] is None or b[0] is None else min(a[0], b[0])
     upper = None if a[1] is None or b[1] is None else max(a[1], b[1])
     return lower, upper
@@ -90,7 +91,7 @@ def build_snapshot(extracts: Iterable[Extract]) -> DuckDBWarehouse:
     return DuckDBWarehouse.over(connection)
 
 
-def take_snapshot(source: Any, slices: Iterable[TableSlice]) -> tuple[DuckDBWarehouse, list[Extract]]:
+def take_snapshot(source: Warehouse, slices: Iterable[TableSlice]) -> tuple[DuckDBWarehouse, list[Extract]]:
     """Read each slice once from `source` (its `extract` method; a few at a time, as BigQuery jobs are round trips
     of about a second), then load them into a snapshot."""
     with tempfile.TemporaryDirectory(prefix="phase6-snapshot-") as folder:
