@@ -20,9 +20,11 @@ bench: $(STAMP)
 
 venv: $(STAMP)
 
-$(STAMP): requirements-lock.txt requirements-dev-lock.txt
+# The interpreter's bundled pip installs only the pinned, hashed uv; uv installs exactly the two locks.
+$(STAMP): requirements-installer-lock.txt requirements-lock.txt requirements-dev-lock.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-lock.txt -r requirements-dev-lock.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-installer-lock.txt
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements-lock.txt requirements-dev-lock.txt
 	touch $(STAMP)
 
 # Headless Chromium for the browser tests (Debian's package); installed once, needs root and apt-get.
@@ -34,7 +36,6 @@ chromium:
 clean:
 	rm -rf $(VENV) .phase6 public
 
-# Re-pin and re-hash both lock files from requirements*.txt.
+# Re-pin and re-hash the three lock files from requirements*.txt (deploy/locks.py: uv pip compile, extras explicit).
 locks: $(STAMP)
-	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-lock.txt requirements.txt
-	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-dev-lock.txt requirements-dev.txt
+	$(BIN)/python deploy/locks.py

