@@ -1125,24 +1125,41 @@ def status_invariants(body: dict[str, Any]) -> list[str]:
     endpoints = body["endpoints"]
     for index, endpoint in enumerate(endpoints):
         problems += [f"/endpoints/{index}: {problem}" for problem in _endpoint_problems(endpoint, generated)]
-    if any(endpoint["last_written_at"] is None for endpoint in endpoints):
-        expected = "unhealthy"
-    elif any(endpoint["status"] == "stale" for endpoint in endpoints):
-        expected = "degraded"
-    else:
-        expected = "healthy"
+    expected = _health(endpoints)
     if body["overall_status"] != expected:
         problems.append(f"/overall_status: {body['overall_status']} != {expected} derived from endpoints")
     not_ok = sum(endpoint["status"] != "ok" for endpoint in endpoints)
     if len(body["known_issues"]) != not_ok:
         problems.append(f"/known_issues: {len(body['known_issues'])} entries for {not_ok} non-ok endpoints")
     by_type = {endpoint["export_type"]: endpoint for endpoint in endpoints}
-    for service, export_type in (("tonight_data", "tonight"), ("grading", "live-grading"), ("predictions", "predictions")):
-        if body["services"][service]["is_stale"] != (by_type[export_type]["status"] == "stale"):
-            problems.append(f"/services/{service}/is_stale does not follow the {export_type} endpoint")
+    for service, export_type in STATUS_SERVICES.items():
+        problems += [f"/services/{service}: {problem}" for problem in _service_problems(body["services"][service], by_type[export_type])]
     leaked = [value for _, _, value in walk(body) if isinstance(value, str) and _leaks_internals(value)]
     problems += [f"internal name published in status.json: {value!r}" for value in leaked]
     return problems
+
+
+# §3.16: each legacy service follows one endpoint probe; nothing else makes a service or the overall status unhealthy.
+STATUS_SERVICES = {"tonight_data": "tonight", "grading": "results", "predictions": "predictions", "live_data": "live-grading"}
+
+
+def _health(endpoints: list[dict[str, Any]]) -> str:
+    """unhealthy if a probe object is missing, degraded if an endpoint is stale, healthy otherwise."""
+    if any(endpoint["last_written_at"] is None for endpoint in endpoints):
+        return "unhealthy"
+    return "degraded" if any(endpoint["status"] == "stale" for endpoint in endpoints) else "healthy"
+
+
+def _service_problems(service: dict[str, Any], endpoint: dict[str, Any]) -> list[str]:
+    age = endpoint["age_seconds"]
+    expected = {
+        "status": _health([endpoint]),
+        "last_update": endpoint["last_written_at"],
+        "age_minutes": None if age is None else round(age / 60, 1),
+        "is_stale": endpoint["status"] == "stale",
+    }
+    return [f"{key} {service[key]!r} does not follow the {endpoint['export_type']} endpoint ({value!r})"
+            for key, value in expected.items() if service[key] != value]
 
 
 def _endpoint_problems(endpoint: dict[str, Any], generated: datetime) -> list[str]:

@@ -309,10 +309,10 @@ class Runner:
         game_day = self.clock.game_day()
         prefix = self.settings.object_prefix
         try:
-            probes, live_probe = status.collect_probes(self.backends.bucket, prefix, game_day)
+            probes = status.collect_probes(self.backends.bucket, prefix, game_day)
             body = status.build_status(  # object times are wall-clock times, so ages are measured on it too
                 generated_at=self.wall_clock(), game_day=game_day, publisher_build=self.settings.build_commit,
-                run=record.document(), probes=probes, live_probe=live_probe,
+                run=record.document(), probes=probes,
             )
             self.backends.bucket.write(prefix + status.STATUS_PATH, dumps(body),
                                        cache_control=cache_control(status.STATUS_MAX_AGE))
