@@ -191,6 +191,8 @@ def schema_errors(name: str, body: Any) -> list[str]:
 
 
 def _describe(error: Any) -> str:
+    if error.validator == "not" and "description" in error.schema:
+        return f"{error.instance!r}: {error.schema['description']}"
     if error.validator == "format":
         return f"{error.instance!r} is not a JSON float with at most {error.validator_value[-1]} decimals (§1.4)"
     return error.message
@@ -691,7 +693,15 @@ def _tonight_player_problems(player: dict[str, Any]) -> list[str]:
             problems.append(f"len(last_10_results) {len(results)} != len(last_10_points) {len(player['last_10_points'])}")
         if player["last_10_record"] != _last_10_record(results):
             problems.append(f"last_10_record {player['last_10_record']!r} != O-U count of last_10_results {_last_10_record(results)!r}")
+    expected = _mean(player["last_10_points"][:5])
+    if not _near(player["last_5_ppg"], expected, ROUNDING_SLACK):
+        problems.append(f"last_5_ppg {player['last_5_ppg']} != the mean of the first 5 of last_10_points {expected}")
     return problems
+
+
+def _mean(values: list[Any]) -> float | None:
+    known = [value for value in values if value is not None]
+    return sum(known) / len(known) if known else None
 
 
 def _streak(recent_form: list[dict[str, Any]]) -> dict[str, Any]:
@@ -729,6 +739,8 @@ def tonight_player_invariants(body: dict[str, Any]) -> list[str]:
     quick = body["quick_numbers"]
     if quick and quick["games_played"] != body["games_played"]:
         problems.append("/quick_numbers/games_played differs from games_played")
+    if quick:
+        problems += _quick_numbers_problems(quick, body["recent_form"])
     fatigue = body["fatigue"]
     if fatigue["level"] != _fatigue_level(fatigue["score"], "normal"):
         problems.append(f"/fatigue/level: {fatigue['level']} does not match score {fatigue['score']}")
@@ -754,6 +766,18 @@ def tonight_player_invariants(body: dict[str, Any]) -> list[str]:
     if prediction is not None:
         problems += _confidence_scale_problems([prediction["confidence_score"]], "/prediction/confidence_score")
     return problems
+
+
+def _quick_numbers_problems(quick: dict[str, Any], recent_form: list[dict[str, Any]]) -> list[str]:
+    """§3.6: the last-10 and last-5 numbers average the games recent_form lists (published minutes are rounded)."""
+    expected = {
+        "last_10_ppg": (_mean([game["points"] for game in recent_form]), ROUNDING_SLACK),
+        "last_5_ppg": (_mean([game["points"] for game in recent_form[:5]]), ROUNDING_SLACK),
+        "last_10_mpg": (_mean([game["minutes"] for game in recent_form]), 2 * ROUNDING_SLACK),
+        "last_5_mpg": (_mean([game["minutes"] for game in recent_form[:5]]), 2 * ROUNDING_SLACK),
+    }
+    return [f"/quick_numbers/{key}: {quick[key]} != the mean over recent_form {value}"
+            for key, (value, slack) in expected.items() if not _near(quick[key], value, slack)]
 
 
 def _factor_problems(factor: dict[str, Any]) -> list[str]:
@@ -1309,7 +1333,7 @@ def catalogue_violations(raw: dict[str, bytes], min_games: int = 5) -> list[str]
             problems.append(f"{path}: not byte-identical to its dated twin {twin} (§1.2)")
     for check in (_best_bets_vs_predictions, _best_bets_vs_results, _tonight_vs_players, _tonight_vs_predictions,
                   _live_grading_vs_predictions, _subset_files_agree,
-                  _picks_vs_season, _players_index_vs_profiles, _status_vs_bucket):
+                  _picks_vs_season, _players_index_vs_profiles, _streaks_vs_profiles, _status_vs_bucket):
         problems += check(bodies, min_games)
     return problems
 
@@ -1424,6 +1448,11 @@ def _tonight_player_agrees(game: dict[str, Any], player: dict[str, Any], detail:
         pairs["predicted"] = (player["prediction"]["predicted"], prediction.get("predicted_points"))
         pairs["confidence"] = (player["prediction"]["confidence"], prediction.get("confidence_score"))
         pairs["line"] = (player["props"][0]["line"], context.get("line"))
+    scored = [game for game in detail["recent_form"] if game["points"] is not None]
+    pairs["recent games with points"] = (player["last_10_points"][:len(scored)], [game["points"] for game in scored])
+    if "last_10_results" in player:
+        labels = [{"OVER": "O", "UNDER": "U"}.get(game["over_under"], "-") for game in scored]
+        pairs["O/U labels of those games"] = (player["last_10_results"][:len(scored)], labels)
     return [f"{key} {a!r} != {b!r}" for key, (a, b) in pairs.items() if a != b]
 
 
@@ -1483,6 +1512,51 @@ def _players_index_vs_profiles(bodies: dict[str, Any], min_games: int) -> list[s
         if summary.get("games_predicted") != due[lookup]["games_predicted"]:
             problems.append(f"players/{lookup}.json: games_predicted differs from players/index.json")
     return problems
+
+
+STREAK_LOOKBACK, STREAK_LIST_CAP, GAME_LOG_CAP = 20, 50, 50  # §3.7, §3.14
+
+
+def _streaks_vs_profiles(bodies: dict[str, Any], _: int) -> list[str]:
+    """§1.8/§3.7/§3.14: one O/U label per game. A profile's game log (DNPs already left out) walked like §3.7 (stats-season
+    games up to as_of with points and an O/U label, the last 20, newest first, until the label changes) gives the
+    player's streak in streaks/today.json, which profiles share G with."""
+    streaks = bodies.get("streaks/today.json")
+    if streaks is None:
+        return []
+    as_of = date.fromisoformat(streaks["as_of_date"])
+    season_start = date(as_of.year if as_of.month >= 10 else as_of.year - 1, 10, 1).isoformat()
+    listed = {(kind, entry["player_lookup"]): entry["streak_length"] for kind in ("over", "under") for entry in streaks["streaks"][kind]}
+    problems = []
+    for path, profile in sorted(bodies.items()):
+        if schema_name(path) != "player-profile" or not profile["game_log"]:
+            continue
+        walked = _walked_streak(profile["game_log"], season_start, as_of.isoformat())
+        if walked is None:
+            continue
+        lookup = profile["player_lookup"]
+        published = {kind: listed.get((kind, lookup)) for kind in ("over", "under")}
+        expected = {kind: None for kind in ("over", "under")}
+        if walked[1] >= streaks["min_streak_length"]:
+            expected[walked[0]] = walked[1]
+        for kind in ("over", "under"):
+            full_list = len(streaks["streaks"][kind]) == STREAK_LIST_CAP
+            if published[kind] != expected[kind] and not (published[kind] is None and full_list):
+                problems.append(f"streaks/today.json {kind} streak of {lookup}: {published[kind]}, but {path}'s game log "
+                                f"gives {expected[kind]}")
+    return problems
+
+
+def _walked_streak(game_log: list[dict[str, Any]], season_start: str, as_of: str) -> tuple[str, int] | None:
+    """(over|under, length) of the leading run of equal labels, or None when the log is too short to tell."""
+    labelled = [game["over_under"] for game in game_log
+                if season_start <= game["game_date"] <= as_of and game["over_under"] and game["points"] is not None]
+    labelled = labelled[:STREAK_LOOKBACK]
+    run = next((index for index, label in enumerate(labelled) if label != labelled[0]), len(labelled))
+    log_may_continue = len(game_log) == GAME_LOG_CAP and game_log[-1]["game_date"] >= season_start
+    if run == len(labelled) < STREAK_LOOKBACK and log_may_continue:
+        return None
+    return (labelled[0].lower() if labelled else "over", run)
 
 
 def _status_vs_bucket(bodies: dict[str, Any], _: int) -> list[str]:
