@@ -29,6 +29,7 @@ DURATION = re.compile(r"^(\d+)(s|m|h)$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
 METRIC_NAME = re.compile(r"^phase6/[A-Za-z0-9_.-]{1,90}$")
 UPTIME_PERIODS = (60, 300, 600, 900)
+RE2_UNSUPPORTED = re.compile(r"\(\?<?[=!]|\\[1-9]")
 
 SOURCE_KEYS = ("resource_type", "filter")
 METRIC_KEYS = ("name", "source", "description", "filter", "labels")
@@ -247,6 +248,8 @@ def check_uptime(where: str, entry: dict, problems: list[str]) -> UptimeCheck | 
         re.compile(pattern)
     except re.error as error:
         found.append(f"{where}: {matchers[0]} is not a regular expression: {error}")
+    if RE2_UNSUPPORTED.search(pattern):
+        found.append(f"{where}: {matchers[0]} uses a lookaround or backreference, not supported by Cloud Monitoring's RE2")
     problems.extend(found)
     if found:
         return None
