@@ -7,8 +7,9 @@ runtime: they are imported only when a command runs.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -53,6 +54,18 @@ def load_or_exit(path: Path) -> config_file.MonitoringConfig:
         raise typer.Exit(2)
 
 
+@contextmanager
+def reported(prefix: str) -> Iterator[None]:
+    """A missing channel or an ambiguous live name: one clear line and exit 1, never a traceback."""
+    from .monitoring import MonitoringError
+
+    try:
+        yield
+    except MonitoringError as error:
+        say(f"{prefix}{error}")
+        raise typer.Exit(1)
+
+
 @monitoring.command("plan")
 def plan_command(
     project: Optional[str] = PROJECT,
@@ -66,7 +79,8 @@ def plan_command(
 
     config = load_or_exit(path)
     target = target_for(project, bucket, offline)
-    found = mon.plan(config, target, None if offline else mon.Live.read(make_clients(), target), prune=prune)
+    with reported("cannot plan: "):
+        found = mon.plan(config, target, None if offline else mon.Live.read(make_clients(), target), prune=prune)
     for action in found.actions():
         say(mon.describe_call(action, target))
     say(mon.summary(found))
@@ -78,11 +92,8 @@ def apply_command(project: Optional[str] = PROJECT, bucket: Optional[str] = BUCK
     from . import monitoring as mon
 
     config = load_or_exit(path)
-    try:
+    with reported("nothing applied: "):
         done = mon.apply(make_clients(), config, target_for(project, bucket), prune=prune)
-    except mon.MonitoringError as error:
-        say(f"nothing applied: {error}")
-        raise typer.Exit(1)
     for action in done.actions():
         say(f"{action.kind:<10} {action.resource.label} {action.name!r} {' '.join(action.changed)}".rstrip())
     say(mon.summary(done))
@@ -95,7 +106,8 @@ def drift_command(project: Optional[str] = PROJECT, bucket: Optional[str] = BUCK
 
     config = load_or_exit(path)
     target = target_for(project, bucket)
-    lines = mon.drift(mon.plan(config, target, mon.Live.read(make_clients(), target), prune=True))
+    with reported("cannot compare: "):
+        lines = mon.drift(mon.plan(config, target, mon.Live.read(make_clients(), target), prune=True))
     for line in lines:
         say(line)
     if lines:

@@ -537,6 +537,15 @@ def test_cli_plan_apply_drift_round_trip(fake, monkeypatch):
     assert clean.exit_code == 0 and "no drift" in clean.output
 
 
+def test_cli_apply_without_the_channel_says_so_and_writes_nothing(fake, monkeypatch):
+    fake.channels.clear()
+    monkeypatch.setattr(cli_monitoring, "make_clients", fake.clients)
+    result = CliRunner().invoke(cli_monitoring.monitoring, ["apply", "--project", TARGET.project, "--bucket", TARGET.bucket])
+    assert result.exit_code == 1
+    assert "nothing applied: notification channel 'phase6 on-call' does not exist" in result.output
+    assert fake.calls == []
+
+
 def test_online_commands_need_a_project_and_bucket(monkeypatch):
     monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
     monkeypatch.delenv("PHASE6_PUBLIC_BUCKET", raising=False)
