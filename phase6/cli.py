@@ -149,6 +149,7 @@ def print_summary(record: RunRecord, seconds: float, game_day) -> None:
 
 
 from .cli_deploy import schedules as schedules_app  # noqa: E402  (registered after the core commands)
+from .cli_monitoring import monitoring as monitoring_app  # noqa: E402
 from .cli_backfill import backfill  # noqa: E402
 from .cli_runtime import publish, serve  # noqa: E402
 from .cli_ops import report, status  # noqa: E402
@@ -162,6 +163,7 @@ app.command()(status)
 app.command()(report)
 app.command()(backfill)
 app.add_typer(schedules_app, name="schedules")
+app.add_typer(monitoring_app, name="monitoring")
 
 
 def main() -> None:

@@ -122,7 +122,7 @@ def claim(app: App, message_id: str, event: CompletionEvent) -> str:
         return app.backends.state.claim_message(message_id, event.run_id, app.runner.wall_clock())
     except StateError as error:
         event.errors.append(f"processed-message check skipped, state store failed: {error}")
-        log_event(logging.WARNING, f"processed-message check skipped: {error}", event)
+        log_event(logging.WARNING, f"processed-message check skipped: {error}", event, completion=False)
         return "new"
 
 
@@ -213,12 +213,15 @@ def publish(events: Events, event: CompletionEvent) -> None:
     try:
         events.completed(event)
     except Exception:  # logged, not raised: the run's outcome stands and a redelivery would not help
-        log_event(logging.ERROR, f"completion event not published\n{traceback.format_exc()}", event)
+        log_event(logging.ERROR, f"completion event not published\n{traceback.format_exc()}", event, completion=False)
 
 
-def log_event(level: int, message: str, event: CompletionEvent) -> None:
+def log_event(level: int, message: str, event: CompletionEvent, completion: bool = True) -> None:
+    """`completion`: this line reports the delivery's outcome (one per delivery); the log-based metrics of
+    monitoring/alerts.yaml count only those. Lists are joined into strings so that a filter compares one value."""
     fields = {"run_id": event.run_id, "message_id": event.message_id, "correlation_id": event.correlation_id,
-              "status": event.status, "target_date": event.target_date}
+              "status": event.status, "target_date": event.target_date, "completion": completion,
+              "breakers_open": ",".join(event.breakers_open or []), "errors": "; ".join(event.errors)}
     log.log(level, message, extra={"json_fields": fields})
 
 
