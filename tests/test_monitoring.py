@@ -328,7 +328,7 @@ def status_body(stale: str | None = None, missing: str | None = None) -> str:
         probes[export_type] = None if export_type == missing else ObjectInfo(candidates[0], 10, NOW - timedelta(seconds=age), "public, max-age=300", "application/json")
     run = {"run_id": "r", "request": {"mode": "live", "target_date": "2026-03-04"}, "status": "success",
            "started_at": NOW, "finished_at": NOW, "exports": {}}
-    body = status.build_status(generated_at=NOW, game_day=NOW.date(), publisher_build="abc", run=run, probes=probes, live_probe=None)
+    body = status.build_status(generated_at=NOW, game_day=NOW.date(), publisher_build="abc", run=run, probes=probes)
     return dumps(body).decode()
 
 
