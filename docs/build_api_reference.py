@@ -98,11 +98,14 @@ validates files against the schemas and the contract's checklist (`validate_docu
 
 ## Conventions
 
-- Files: `{base_url}<path>`, public, `Content-Type: application/json`, never gzipped, UTF-8 with non-ASCII written as-is.
+- Files: `{base_url}<path>`, public, `Content-Type: application/json`, UTF-8 with non-ASCII written as-is.
+- Compression: a body of 1 KiB or more is stored gzip-compressed (`Content-Encoding: gzip`). Browsers receive it
+  compressed and decode it themselves; Cloud Storage decompresses it for clients that do not accept gzip. Everything
+  on this page describes the decoded body.
 - `Cache-Control: public, max-age=<n>`, sent with the content. A dated file whose date is ≥ G (today on the America/New_York
   game-day clock) gets its short max-age.
 - Scopes: **dated** files describe their date; **pointer / fixed** files (`latest`, `today`, `all-players`,
-  `tonight/player/{{lookup}}.json`) are byte-identical to their dated twin of the same run and never move back;
+  `tonight/player/{{lookup}}.json`) are byte-identical (decoded) to their dated twin of the same run and never move back;
   **global** files are aggregates relative to G. Replays and backfills write dated files only.
 - Timestamps: `2026-02-11T05:35:25.788356+00:00` (UTC, 6 fractional digits, never `Z`). Dates: `YYYY-MM-DD`.
 - Numbers: floats rounded to 2 decimals unless the schema says `float1`/`float3`, and written as floats (`7.0`);

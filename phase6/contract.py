@@ -6,6 +6,7 @@
 - `hygiene_violations(path, body)`: the §1.7 token scan of the five subset and signal files.
 - `raw_violations(data)`: §1.2 encoding rules on the published bytes (UTF-8, no NaN/Infinity, 2-space indent).
 - `dated_twin(path, body)` and `expected_cache_control(path, body, game_day)`: §2.2 and §2.3.
+- `expected_content_encoding(data)`: gzip for a decoded body of 1 KiB or more, none below.
 
 `jsonschema` is a development dependency: it is imported only inside the functions that validate.
 """
@@ -128,6 +129,11 @@ def expected_cache_control(path: str, body: Any, game_day: date) -> str | None:
     final = not (name == "best-bets" and any(pick.get("result") == "PENDING" for pick in body.get("picks", [])))
     long_lived = final and date.fromisoformat(path_date.group(0)) < game_day
     return f"public, max-age={long_age if long_lived else short_age}"
+
+
+def expected_content_encoding(data: bytes) -> str | None:
+    """The Content-Encoding an object whose decoded body is `data` is stored with."""
+    return "gzip" if len(data) >= 1024 else None
 
 
 # ---------------------------------------------------------------------------------------------- schemas
