@@ -27,6 +27,10 @@ DEFAULT_TRIGGER_TOPIC = "phase6-export-trigger"
 CONTINUATIONS_FILE = "continuations.jsonl"
 
 
+class EventsError(RuntimeError):
+    """A completion event or continuation request could not be sent; the message names which."""
+
+
 @dataclass
 class CompletionEvent:
     """messages.md §4, every field. `continuation_message_id` is present only when a continuation was sent."""
@@ -115,10 +119,13 @@ class FileEvents:
         return message_id
 
     def _append(self, path: Path, body: Mapping[str, Any]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock, path.open("ab") as handle:
-            handle.write(orjson.dumps(body) + b"\n")
-            handle.flush()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self._lock, path.open("ab") as handle:
+                handle.write(orjson.dumps(body) + b"\n")
+                handle.flush()
+        except OSError as error:
+            raise EventsError(f"appending to {path} failed: {error}") from error
 
 
 class PubSubEvents:
@@ -127,7 +134,10 @@ class PubSubEvents:
     def __init__(self, project: str, topic: str, trigger_topic: str, publisher: Any = None):
         from google.cloud import pubsub_v1
 
-        self._publisher = publisher or pubsub_v1.PublisherClient()
+        try:  # missing credentials fail here
+            self._publisher = publisher or pubsub_v1.PublisherClient()
+        except Exception as error:
+            raise EventsError(f"cannot open the Pub/Sub publisher: {error}") from error
         self.events_topic = self._publisher.topic_path(project, topic)
         self.trigger_topic = trigger_topic
 
@@ -140,5 +150,8 @@ class PubSubEvents:
         return self._publish(self.trigger_topic, payload, {"trigger_source": str(payload.get("trigger_source", ""))})
 
     def _publish(self, topic: str, body: Mapping[str, Any], attributes: Mapping[str, str]) -> str:
-        future = self._publisher.publish(topic, orjson.dumps(body), **attributes)
-        return future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
+        try:
+            future = self._publisher.publish(topic, orjson.dumps(body), **attributes)
+            return future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
+        except Exception as error:
+            raise EventsError(f"publish to {topic} failed: {type(error).__name__}: {error}") from error

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 from .base import JSON_CONTENT_TYPE, ObjectInfo, StorageError
 
@@ -31,30 +33,32 @@ class LocalBucket:
     def write(self, name: str, data: bytes, *, cache_control: str, content_type: str = JSON_CONTENT_TYPE) -> None:
         path = self._object_path(name)
         meta = json.dumps({"cache_control": cache_control, "content_type": content_type}).encode()
-        _atomic_write(self._meta_path(name), meta)
-        _atomic_write(path, data)
+        with _os_errors("write of", name):
+            _atomic_write(self._meta_path(name), meta)
+            _atomic_write(path, data)
 
     def read(self, name: str) -> bytes | None:
         path = self._object_path(name)
-        return path.read_bytes() if path.is_file() else None
+        with _os_errors("read of", name):
+            return path.read_bytes() if path.is_file() else None
 
     def stat(self, name: str) -> ObjectInfo | None:
         path = self._object_path(name)
-        if not path.is_file():
-            return None
-        return self._info(name, path)
+        with _os_errors("metadata read of", name):
+            return self._info(name, path) if path.is_file() else None
 
     def list(self, prefix: str, *, recursive: bool = True) -> list[ObjectInfo]:
         base = self.root / prefix
         directory = base if not prefix or prefix.endswith("/") else base.parent
-        if not directory.is_dir():
-            return []
-        found = []
-        for path in sorted(directory.rglob("*") if recursive else directory.iterdir()):
-            name = path.relative_to(self.root).as_posix()
-            if path.is_file() and name.startswith(prefix) and not name.startswith(META_DIR) and ".tmp-" not in path.name:
-                found.append(self._info(name, path))
-        return found
+        with _os_errors("listing", prefix):
+            if not directory.is_dir():
+                return []
+            found = []
+            for path in sorted(directory.rglob("*") if recursive else directory.iterdir()):
+                name = path.relative_to(self.root).as_posix()
+                if path.is_file() and name.startswith(prefix) and not name.startswith(META_DIR) and ".tmp-" not in path.name:
+                    found.append(self._info(name, path))
+            return found
 
     def metadata(self, name: str) -> dict[str, str]:
         meta = self._meta_path(name)
@@ -70,6 +74,15 @@ class LocalBucket:
             cache_control=meta.get("cache_control"),
             content_type=meta.get("content_type"),
         )
+
+
+@contextmanager
+def _os_errors(action: str, name: str) -> Iterator[None]:
+    """The storage error type for every operating-system error (permissions, a full disk, a path under a file)."""
+    try:
+        yield
+    except OSError as error:
+        raise StorageError(f"{action} {name} failed: {error}") from error
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
