@@ -51,6 +51,7 @@ class CompletionEvent:
     continuation_message_id: str | None = None
     breakers_open: list[str] | None = None  # None until known; published as a list
     errors: list[str] = field(default_factory=list)
+    degraded: list[str] = field(default_factory=list)  # backends the delivery went on without ("state_store")
 
     def document(self) -> dict[str, Any]:
         body = {
@@ -72,12 +73,14 @@ class CompletionEvent:
         }
         if self.continuation_message_id:
             body["continuation_message_id"] = self.continuation_message_id
+        if self.degraded:
+            body["degraded"] = self.degraded
         return body
 
 
 class Events(Protocol):
-    def completed(self, event: CompletionEvent) -> str:
-        """Publish a completion event; returns its message id."""
+    def completed(self, event: CompletionEvent, timeout: float = PUBLISH_TIMEOUT_SECONDS) -> str:
+        """Publish a completion event, retrying for at most `timeout` seconds; returns its message id."""
 
     def request(self, payload: Mapping[str, Any]) -> str:
         """Send an export request (a continuation) to the trigger topic; returns its message id."""
@@ -109,7 +112,7 @@ class FileEvents:
         self.continuations_path = continuations_path
         self._lock = threading.Lock()
 
-    def completed(self, event: CompletionEvent) -> str:
+    def completed(self, event: CompletionEvent, timeout: float = PUBLISH_TIMEOUT_SECONDS) -> str:
         self._append(self.events_path, event.document())
         return event.run_id
 
@@ -141,17 +144,32 @@ class PubSubEvents:
         self.events_topic = self._publisher.topic_path(project, topic)
         self.trigger_topic = trigger_topic
 
-    def completed(self, event: CompletionEvent) -> str:
+    def completed(self, event: CompletionEvent, timeout: float = PUBLISH_TIMEOUT_SECONDS) -> str:
         body = event.document()
         attributes = {"status": event.status, "run_id": event.run_id, "target_date": event.target_date or ""}
-        return self._publish(self.events_topic, body, attributes)
+        return self._publish(self.events_topic, body, attributes, timeout)
 
     def request(self, payload: Mapping[str, Any]) -> str:
-        return self._publish(self.trigger_topic, payload, {"trigger_source": str(payload.get("trigger_source", ""))})
+        attributes = {"trigger_source": str(payload.get("trigger_source", ""))}
+        return self._publish(self.trigger_topic, payload, attributes, PUBLISH_TIMEOUT_SECONDS)
 
-    def _publish(self, topic: str, body: Mapping[str, Any], attributes: Mapping[str, str]) -> str:
+    def _publish(self, topic: str, body: Mapping[str, Any], attributes: Mapping[str, str], timeout: float) -> str:
+        """The client library's publish retry (its default policy for Publish) with its deadline cut to `timeout`."""
         try:
-            future = self._publisher.publish(topic, orjson.dumps(body), **attributes)
-            return future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
+            future = self._publisher.publish(topic, orjson.dumps(body), retry=publish_retry(timeout),
+                                             timeout=min(timeout, PUBLISH_TIMEOUT_SECONDS), **attributes)
+            return future.result(timeout=timeout)
         except Exception as error:
             raise EventsError(f"publish to {topic} failed: {type(error).__name__}: {error}") from error
+
+
+def publish_retry(timeout: float) -> Any:
+    """google-cloud-pubsub's default retry for Publish (the same transient errors and backoff), ending after
+    `timeout` seconds instead of the library's 600."""
+    from google.api_core import exceptions
+    from google.api_core.retry import Retry, if_exception_type
+
+    transient = if_exception_type(exceptions.Aborted, exceptions.Cancelled, exceptions.DeadlineExceeded,
+                                  exceptions.InternalServerError, exceptions.ResourceExhausted,
+                                  exceptions.ServiceUnavailable, exceptions.Unknown)
+    return Retry(initial=0.1, maximum=60.0, multiplier=4, predicate=transient, timeout=timeout)

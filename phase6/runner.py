@@ -30,6 +30,7 @@ from .formats import ts
 from .heartbeat import BEAT_INTERVAL_SECONDS, Heartbeat
 from .jsonio import dumps, publish_digest
 from .plan import Deadline
+from .probe import infrastructure_fault
 from .queries import QueryRunner
 from .state import StateStore
 from .state.tolerant import TolerantState
@@ -56,6 +57,9 @@ class ExportResult:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     started_at: str | None = None  # wall clock; None when the export never started (breaker, lease, budget)
+    # Why a failure is not the export's own ("infrastructure", "data"): such a failure never counts toward its
+    # breaker, so a fault outside the export cannot disable it once the fault is gone.
+    outside_fault: str | None = None
 
     def public(self) -> dict[str, Any]:
         """The completion-event form (messages.md §4)."""
@@ -104,6 +108,7 @@ class RunRecord:
     cursor: dict[str, Any] = field(default_factory=dict)  # export type → where its fan-out resumes
     breakers_open: list[str] = field(default_factory=list)  # every export type whose breaker is not closed
     queries: list[dict[str, Any]] = field(default_factory=list)  # every query with its timing (QueryTrace)
+    infrastructure_fault: str | None = None  # set when an export failed and the warehouse or bucket was down
 
     def document(self) -> dict[str, Any]:
         return {
@@ -118,6 +123,7 @@ class RunRecord:
             "cursor": self.cursor,
             "breakers_open": self.breakers_open,
             "queries": self.queries,
+            "infrastructure_fault": self.infrastructure_fault,
         }
 
 
@@ -212,16 +218,17 @@ class Runner:
         deadline: Deadline | None = None,
         cursor: Mapping[str, Any] | None = None,
         progress: Callable[[str, int, int], None] | None = None,
+        state: TolerantState | None = None,
     ) -> RunRecord:
         """Run the request's export types within `deadline` (default: the settings' budget from now).
 
         `cursor` is a previous run's `RunRecord.cursor`, carried by a continuation message. `progress(stage, done,
         total)` is told of exports done and of each fan-out's entities done (the command line's progress bars).
+        `state` is the delivery's bounded view of the state store (default: a new one).
         """
         deadline = deadline or Deadline.from_budget(self.settings.budget_seconds)
         record = RunRecord(run_id or new_run_id(), request, ts(self.wall_clock()) or "")
-        state_errors: list[str] = []
-        state = TolerantState(self.backends.state, state_errors.append)
+        state = state or TolerantState(self.backends.state)
         specs = plan.order(self.catalog[name] for name in request.export_types)
         heartbeat = Heartbeat(state, record.run_id, self.wall_clock, deadline, self._beat_fields(record, len(specs)),
                               self.beat_interval)
@@ -232,11 +239,14 @@ class Runner:
         with heartbeat.ticking():
             for done, spec in enumerate(specs):
                 heartbeat.beat(current_export=spec.name, progress={"done": done, "total": len(specs)}, entities=None)
-                record.exports[spec.name] = self._run_guarded(spec, scope)
+                if record.infrastructure_fault:
+                    record.exports[spec.name] = ExportResult(status="skipped", error=f"not started: {record.infrastructure_fault}")
+                else:
+                    record.exports[spec.name] = self._run_guarded(spec, scope)
                 heartbeat.beat(exports=_public(record.exports))
                 scope.progress("exports", done + 1, len(specs))
         record.queries = [asdict(trace) for trace in scope.queries.traces]
-        self._finish(record, state, state_errors)
+        self._finish(record, state)
         self._write_status(record)
         state.save_run(record.run_id, record.document())
         heartbeat.beat(status=record.status, current_export=None, progress={"done": len(specs), "total": len(specs)},
@@ -287,13 +297,18 @@ class Runner:
             state.release_lease(key, record.run_id)
         if fanout.cursor is not None:
             record.cursor[spec.name] = fanout.cursor
-        if result.status in ("ok", "failed"):
+        if result.status == "failed" and result.outside_fault is None:
+            record.infrastructure_fault = infrastructure_fault(self.backends.warehouse, self.backends.bucket,
+                                                               self.wall_clock())
+            if record.infrastructure_fault:
+                result.outside_fault = "infrastructure"
+        if result.status == "ok" or (result.status == "failed" and result.outside_fault is None):
             state.record_outcome(spec.name, result.status == "ok", self.wall_clock())
         if result.status == "ok":
             state.record_duration(spec.name, result.duration_seconds, self.wall_clock())
         return result
 
-    def _finish(self, record: RunRecord, state: TolerantState, state_errors: list[str]) -> None:
+    def _finish(self, record: RunRecord, state: TolerantState) -> None:
         results = record.exports
         record.deferred = [name for name, result in results.items() if result.status == "deferred"]
         not_closed = [breaker.export_type for breaker in state.breakers(self.wall_clock()) if breaker.status != "closed"]
@@ -301,7 +316,7 @@ class Runner:
         record.breakers_open = sorted({*not_closed, *skipped})  # skipped ones too, should the store be unreadable
         record.status = overall_status(results.values())
         record.errors = [f"{name}: {result.error}" for name, result in results.items() if result.error]
-        record.errors.extend(dict.fromkeys(state_errors))
+        record.errors.extend(dict.fromkeys(state.errors))
         record.finished_at = ts(self.wall_clock())
 
     def _write_status(self, record: RunRecord) -> None:

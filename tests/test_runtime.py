@@ -171,7 +171,7 @@ def test_crash_inside_the_runner_still_emits_an_event(app, events, monkeypatch):
     assert published(events)[0]["status"] == "failed"
 
 
-@pytest.mark.parametrize("backend, method, error", [("warehouse", "query", WarehouseError), ("bucket", "stat", StorageError)])
+@pytest.mark.parametrize("backend, method, error", [("warehouse", "query", WarehouseError), ("bucket", "write", StorageError)])
 def test_nothing_could_start_raises_for_redelivery(app, events, monkeypatch, backend, method, error):
     def unreachable(*args, **kwargs):
         raise error("connection refused")

@@ -174,6 +174,16 @@ class FirestoreState:
                 **self._calls,
             )
 
+    def release_message(self, message_id: str, run_id: str) -> None:
+        ref = self._doc(MESSAGES, message_id)
+
+        def release(transaction: firestore.Transaction) -> None:
+            existing = self._get(ref, transaction)
+            if existing and existing["state"] == "running" and existing.get("run_id") == run_id:
+                transaction.delete(ref)
+
+        self._transact(f"releasing message {message_id}", release)
+
     # Durations
 
     def record_duration(self, export_type: str, seconds: float, now: datetime) -> None:

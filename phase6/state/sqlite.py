@@ -63,6 +63,10 @@ CREATE TABLE IF NOT EXISTS published (
 """
 
 
+# How long a call waits for another writer's lock before failing (then the delivery goes on without the store).
+BUSY_TIMEOUT_SECONDS = 5.0
+
+
 class SQLiteState:
     def __init__(self, path: Path, policy: BreakerPolicy = DEFAULT_POLICY):
         self.path = path
@@ -70,7 +74,7 @@ class SQLiteState:
         self._lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
+            self._db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a commit no longer waits on fsync
             self._db.executescript(_SCHEMA)
@@ -217,6 +221,13 @@ class SQLiteState:
                 "ON CONFLICT(message_id) DO UPDATE SET document = excluded.document",
                 (message_id, _dumps(claim)),
             )
+
+    def release_message(self, message_id: str, run_id: str) -> None:
+        with self._transaction() as db:
+            row = db.execute("SELECT document FROM messages WHERE message_id = ?", (message_id,)).fetchone()
+            claim = orjson.loads(row[0]) if row else {}
+            if claim.get("state") == "running" and claim.get("run_id") == run_id:
+                db.execute("DELETE FROM messages WHERE message_id = ?", (message_id,))
 
     # Durations
 
