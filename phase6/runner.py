@@ -385,6 +385,9 @@ class Runner:
         prepared = spec.prepare(ctx, rows) if spec.prepare else rows
         entities = spec.entities(ctx, prepared) if spec.entities and spec.build_entity else []
         start = resume_index(entities, fanout.resume)
+        if fanout.resume and start == 0:
+            result.warnings.append(f"the cursor's entity {brief(str(fanout.resume.get('next_entity')))} is no longer "
+                                   "among the entities; resumed from the first one")
         if start == 0:  # a resumed fan-out wrote its whole-export documents in the run that started it
             self._write(ctx, spec, list(spec.build(ctx, rows)), result, state)
         if entities:
@@ -530,12 +533,11 @@ def report_notices(items: Iterable[Document | Notice], result: ExportResult) -> 
 
 
 def resume_index(entities: list[str], resume: Mapping[str, Any] | None) -> int:
-    """Where a fan-out resumes: at the cursor's entity if it is still there, else at its index."""
-    if not resume:
+    """Where a fan-out resumes: at the cursor's entity (a validated message cursor, phase6/messages.py) when it is
+    still among the entities; otherwise from the start, so that a changed list never leaves entities out."""
+    if not resume or resume.get("next_entity") not in entities:
         return 0
-    if resume.get("next_entity") in entities:
-        return entities.index(resume["next_entity"])
-    return min(int(resume.get("next_index", 0)), len(entities))
+    return entities.index(resume["next_entity"])
 
 
 def lease_key(target_date: date, export_type: str) -> str:
