@@ -44,7 +44,7 @@ PHASE5_MIN_COMPLETION_PCT = 80.0
 
 REQUEST_KEYS = frozenset(
     {"export_types", "target_date", "mode", "update_latest", "correlation_id", "trigger_source", "players",
-     "min_games", "continuation"}
+     "min_games", "continuation", "force"}
 )
 EVENT_KEYS = frozenset({"game_date", "status", "correlation_id", "execution_id", "metadata"})
 UPSTREAM_IGNORED = frozenset({"triggered_by", "timestamp", "upstream_batch_id", "upstream_predictions"})
@@ -112,6 +112,7 @@ class ExportRequest:
     correlation_id: str
     trigger_source: str
     continuation: Continuation | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,9 @@ def parse_export_request(payload: Mapping[str, Any], rules: Rules) -> Outcome:
         problems.append(f"update_latest: expected true or false, found {describe(update_latest)}")
     elif update_latest is True and mode == "replay":
         problems.append("update_latest: expected false or absent with mode \"replay\" (replay never writes live pointers), found true")
+    force = payload.get("force", False)
+    if not isinstance(force, bool):
+        problems.append(f"force: expected true or false (true replaces files a content guard would keep), found {describe(force)}")
     correlation_id = check_text(payload, "correlation_id", MAX_CORRELATION_ID, problems)
     trigger_source = check_text(payload, "trigger_source", MAX_TRIGGER_SOURCE, problems)
     min_games = payload.get("min_games", DEFAULT_MIN_GAMES)
@@ -231,6 +235,7 @@ def parse_export_request(payload: Mapping[str, Any], rules: Rules) -> Outcome:
         correlation_id=correlation_id or new_correlation_id(),
         trigger_source=trigger_source or "unknown",
         continuation=continuation,
+        force=force,
     )
     return Accepted(request, dict(payload))
 

@@ -60,6 +60,7 @@ class ExportResult:
     # Why a failure is not the export's own ("infrastructure", "data"): such a failure never counts toward its
     # breaker, so a fault outside the export cannot disable it once the fault is gone.
     outside_fault: str | None = None
+    kept: list[str] = field(default_factory=list)  # paths whose published version a guard kept (see warnings)
 
     def public(self) -> dict[str, Any]:
         """The completion-event form (messages.md §4)."""
@@ -86,6 +87,7 @@ class RunRequest:
     min_games: int = 5
     correlation_id: str | None = None
     trigger_source: str = "manual"
+    force: bool = False  # replace published files even where a content guard objects (logged, in the warnings)
 
 
 @dataclass
@@ -208,6 +210,7 @@ class Runner:
             mode=request.mode,  # type: ignore[arg-type]
             update_latest=update_latest,
             min_games=request.min_games,
+            override_guards=request.force,
         )
 
     def run(
@@ -437,7 +440,7 @@ class Runner:
         is counted as unchanged, not uploaded (jsonio.publish_digest)."""
         chosen = [document for document in report_notices(documents, result) if may_write(document, spec, ctx)]
         checked_paths(chosen)
-        chosen = [document for document in chosen if self._guard_allows(spec, document, result)]
+        chosen = [document for document in chosen if self._guard_allows(spec, document, ctx, result)]
         pointers = [document for document in chosen if document.scope == "pointer" and self._pointer_allowed(spec, document, result)]
         planned = [self._planned(document) for document in chosen if document.scope != "pointer"]
         planned_pointers = [self._planned(document) for document in pointers]
@@ -460,17 +463,27 @@ class Runner:
         return PlannedUpload(self.settings.object_prefix + document.path, document, data, control,
                              publish_digest(data, control))
 
-    def _guard_allows(self, spec: ExportSpec, document: Document, result: ExportResult) -> bool:
-        """A guarded spec's document replaces the published one only when it is not empty or degraded. A kept file
-        is reported in the export's warnings (`guarded PATH: ...`); the status stays `ok`, as the contract's status
-        values (api.md §3.16, messages.md §4) have no other for it."""
+    def _guard_allows(self, spec: ExportSpec, document: Document, ctx: ExportContext, result: ExportResult) -> bool:
+        """A guarded spec's document replaces the published one about the same subject only when it is not empty or
+        degraded, unless the request overrides guards. A kept file is in the export's warnings (`guarded PATH:
+        ...`) and `kept`, which makes the run `partial`; an override is in the warnings (`forced PATH: ...`)."""
         if spec.guard is None or document.entity is not None:
             return True
         current = self.backends.bucket.read(self.settings.object_prefix + document.path)
-        objection = spec.guard.objection(orjson.loads(current), document.body) if current else None
+        if not current:
+            return True
+        published = orjson.loads(current)
+        if document.scope == "pointer" and subject_date(published) != subject_date(document.body):
+            return True  # a pointer moving to another day: nothing about that day is published yet
+        objection = spec.guard.objection(published, document.body)
         if objection is None:
             return True
+        if ctx.override_guards:
+            result.warnings.append(f"forced {document.path}: replaced the published file although the new one {objection}")
+            log.warning("guard overridden for %s: the new body %s", document.path, objection)
+            return True
         result.warnings.append(f"guarded {document.path}: kept the published file, the new one {objection}")
+        result.kept.append(document.path)
         return False
 
     def _pointer_allowed(self, spec: ExportSpec, document: Document, result: ExportResult) -> bool:
@@ -561,9 +574,18 @@ def may_write(document: Document, spec: ExportSpec, ctx: ExportContext) -> bool:
     return ctx.update_latest and offset in spec.pointer_offsets
 
 
+def subject_date(body: Mapping[str, Any]) -> Any:
+    """The day a document is about (a pointer's dated twin): its game_date, as_of_date or date."""
+    return body.get("game_date") or body.get("as_of_date") or body.get("date")
+
+
 def overall_status(results: Iterable[ExportResult]) -> str:
-    """success: all ok; failed: all failed; deferred: the rest is only waiting for a continuation; else partial."""
+    """success: all ok and no published file kept by a guard; failed: all failed; deferred: the rest is only
+    waiting for a continuation; else partial (a guard that kept a published file makes a run partial)."""
+    results = list(results)
     statuses = [result.status for result in results]
+    if any(result.kept for result in results):
+        return "failed" if all(status == "failed" for status in statuses) else "partial"
     if not statuses or all(status == "ok" for status in statuses):
         return "success"
     if all(status == "failed" for status in statuses):

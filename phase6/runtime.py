@@ -116,6 +116,8 @@ def process(envelope: Envelope, app: App, events: Events | None, event: Completi
     if claimed == "running":
         raise StillRunning(f"message {envelope.message_id} is being processed by another delivery")
     preflight(app)
+    if request.force:
+        log_event(logging.WARNING, "content guards overridden by the request (force: true)", event)
     cursor = request.continuation.cursor if request.continuation else None
     record = app.runner.run(run_request(request, app, event), event.run_id, deadline=deadline, cursor=cursor, state=state)
     describe_record(event, record)
@@ -166,6 +168,7 @@ def run_request(request: ExportRequest, app: App, event: CompletionEvent) -> Run
         min_games=request.min_games,
         correlation_id=request.correlation_id,
         trigger_source=request.trigger_source,
+        force=request.force,
     )
 
 
@@ -207,6 +210,8 @@ def send_continuation(events: Events | None, request: ExportRequest, record: Run
         "trigger_source": "continuation",
         "continuation": {"of": record.run_id, "attempt": attempt, "cursor": record.cursor},
     }
+    if request.force:
+        payload["force"] = True
     if events is None:
         event.errors.append(f"continuation not sent (no events channel): {', '.join(event.deferred)}")
         return
