@@ -5,11 +5,14 @@ another exporter's error.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Literal, Mapping
 
 Rows = list[dict[str, Any]]
+# A fan-out entity (a player_lookup) becomes an object path segment; a lookup that does not match is never published.
+SAFE_ENTITY = re.compile(r"^[a-z0-9]{1,64}\Z")
 Scope = Literal["dated", "pointer", "global"]
 CostClass = Literal["fast", "fanout"]
 Mode = Literal["live", "replay"]

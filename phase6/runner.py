@@ -21,9 +21,9 @@ from typing import Any, Callable, Iterable, Mapping
 
 import orjson
 
-from . import plan, status
+from . import plan, schemas, status
 from .breakers import allows_run
-from .catalog import Document, ExportContext, ExportSpec, Notice, Rows, cache_control
+from .catalog import SAFE_ENTITY, Document, ExportContext, ExportSpec, Notice, Rows, cache_control
 from .clock import Clock, utc_now
 from .config import Settings
 from .formats import ts
@@ -41,7 +41,6 @@ log = logging.getLogger("phase6.runner")
 
 FANOUT_CHUNK = 50
 LEASE_MARGIN_SECONDS = 60.0
-SAFE_ENTITY = re.compile(r"^[a-z0-9]{1,64}\Z")
 SAFE_PATH = re.compile(r"^(?!.*\.\.)(?!.*//)[a-z0-9][a-z0-9_\-/.]{0,200}\.json\Z")
 
 
@@ -360,6 +359,10 @@ class Runner:
             log.error("export %s failed: %s\n%s", spec.name, error, traceback.format_exc())
             result.status = "failed"
             result.error = f"{type(error).__name__}: {error}"
+            if isinstance(error, schemas.RefusedDocument):
+                result.outside_fault = "data"
+        result.warnings[:0] = [f"left out player_lookup {brief(lookup)!r}: not [a-z0-9]{{1,64}}, never published"
+                               for lookup in queries.left_out_for(spec.name)]
         result.queries, result.rows_read = queries.stats_for(spec.name)
         result.duration_seconds = time.perf_counter() - started
         return result
@@ -411,6 +414,7 @@ class Runner:
         longer fits before the deadline."""
         assert spec.build_entity is not None
         failed: list[str] = []
+        refused = 0  # of them, entities whose documents did not match their schema
         slowest_chunk = 0.0
         for offset in range(start, len(entities), fanout.chunk_size):
             if offset > start and not plan.fits(slowest_chunk, fanout.deadline.remaining()):
@@ -421,16 +425,20 @@ class Runner:
             documents: list[Document] = []
             for entity in entities[offset : offset + fanout.chunk_size]:
                 try:  # an entity whose documents cannot be written safely is skipped alone, not with its chunk
-                    documents.extend(checked_paths(spec.build_entity(ctx, prepared, checked_entity(entity))))
+                    built = checked_paths(spec.build_entity(ctx, prepared, checked_entity(entity)))
+                    documents.extend(checked_schemas(built))
                 except Exception as error:
                     failed.append(entity)
-                    result.warnings.append(f"skipped {brief(entity)}: {type(error).__name__}: {brief(str(error))}")
+                    refused += isinstance(error, schemas.RefusedDocument)
+                    result.warnings.append(f"skipped {brief(entity)}: {type(error).__name__}: {brief(str(error), 240)}")
             self._write(ctx, spec, documents, result, state)
             slowest_chunk = max(slowest_chunk, time.perf_counter() - chunk_started)
             fanout.on_chunk(min(offset + fanout.chunk_size, len(entities)), len(entities))
         attempted = min(len(entities), (fanout.cursor or {}).get("next_index", len(entities))) - start
         if attempted and len(failed) / attempted > spec.entity_failure_limit:
-            raise RuntimeError(f"{len(failed)} of {attempted} entities failed (first: {result.warnings[0]})")
+            first = next(warning for warning in result.warnings if warning.startswith("skipped "))
+            failure = schemas.RefusedDocument if refused == len(failed) else RuntimeError
+            raise failure(f"{len(failed)} of {attempted} entities failed (first: {first})")
 
     def _write(
         self, ctx: ExportContext, spec: ExportSpec, documents: list[Document], result: ExportResult, state: TolerantState
@@ -440,6 +448,7 @@ class Runner:
         is counted as unchanged, not uploaded (jsonio.publish_digest)."""
         chosen = [document for document in report_notices(documents, result) if may_write(document, spec, ctx)]
         checked_paths(chosen)
+        checked_schemas([document for document in chosen if document.entity is None])  # entities: in _fan_out
         chosen = [document for document in chosen if self._guard_allows(spec, document, ctx, result)]
         pointers = [document for document in chosen if document.scope == "pointer" and self._pointer_allowed(spec, document, result)]
         planned = [self._planned(document) for document in chosen if document.scope != "pointer"]
@@ -526,6 +535,17 @@ def checked_paths(items: Iterable[Document | Notice]) -> list[Document | Notice]
     for item in items:
         if isinstance(item, Document) and not SAFE_PATH.match(item.path):
             raise ValueError(f"refusing to write unsafe object path {brief(item.path)!r}")
+    return items
+
+
+def checked_schemas(items: list[Document | Notice]) -> list[Document | Notice]:
+    """The items, once each document's body as it will be published matches its path's JSON schema (a body shared
+    by twins is checked once); raises schemas.RefusedDocument otherwise."""
+    seen: set[int] = set()
+    for item in items:
+        if isinstance(item, Document) and id(item.body) not in seen:
+            seen.add(id(item.body))
+            schemas.checked(item.path, orjson.loads(dumps(item.body)))
     return items
 
 

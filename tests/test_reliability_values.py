@@ -1,0 +1,97 @@
+"""Bad warehouse values are never published: every document is checked against its JSON schema before it is
+written. An invalid entity is skipped and reported, an invalid whole-export document fails its export (a data
+fault, not counted toward the breaker) and the published file stays; an aggregate never lists an entity whose own
+file was refused. Through the CLI, on a copy of the demo season with NaN, a negative confidence, a 300-character
+team code and a `../../etc/x` player lookup planted."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from phase6 import contract
+from phase6.cli import app
+from phase6.state import open_state_url
+from tests.test_reliability_injection import PLAYER_TABLES
+
+TODAY = date(2026, 3, 4)
+HOSTILE_LOOKUP = "../../etc/x"
+
+
+def run_all():
+    result = CliRunner().invoke(app, ["run", "--date", "today", "--types", "all"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def bucket_bytes(root: Path) -> dict[str, bytes]:
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*.json")}
+
+
+def plant_bad_values(warehouse: Path) -> dict[str, str]:
+    """Four of today's players get a hostile value each; returns which."""
+    with duckdb.connect(str(warehouse)) as db:
+        lookups = [row[0] for row in db.execute(
+            "SELECT DISTINCT player_lookup FROM nba_predictions.player_prop_predictions WHERE game_date = ? "
+            "AND is_active ORDER BY player_lookup LIMIT 4", [TODAY]).fetchall()]
+        negative, nan, team, template = lookups
+        db.execute("UPDATE nba_predictions.player_prop_predictions SET confidence_score = -50 "
+                   "WHERE game_date = ? AND player_lookup = ?", [TODAY, negative])
+        db.execute("UPDATE nba_raw.bettingpros_player_points_props SET points_line = 'NaN' "
+                   "WHERE game_date = ? AND player_lookup = ?", [TODAY, nan])
+        db.execute("UPDATE nba_predictions.player_prop_predictions SET model_expected_hit_rate = 'NaN' "
+                   "WHERE game_date = ? AND player_lookup = ?", [TODAY, nan])
+        db.execute("UPDATE nba_analytics.upcoming_player_game_context SET team_abbr = ? "
+                   "WHERE game_date = ? AND player_lookup = ?", ["X" * 300, TODAY, team])
+        for table in PLAYER_TABLES:
+            db.execute(f"INSERT INTO {table} SELECT * REPLACE (? AS player_lookup) FROM {table} WHERE player_lookup = ?",
+                       [HOSTILE_LOOKUP, template])
+    return {"negative confidence": negative, "NaN line": nan, "300-character team": team}
+
+
+def schema_violations(root: Path) -> list[str]:
+    problems = []
+    for name, data in bucket_bytes(root).items():
+        schema = contract.schema_name(name)
+        problems += [f"{name}: {problem}" for problem in contract.schema_errors(schema, json.loads(data))][:2]
+    return problems
+
+
+def listed_lookups(body: dict) -> set[str]:
+    return set(re.findall(r'"player_lookup": "([^"]*)"', json.dumps(body)))
+
+
+def test_bad_warehouse_values_are_refused_reported_and_never_published(cli_env, tmp_path):
+    cli_env.close()
+    root = tmp_path / "bucket" / "v1"
+    first = run_all()
+    assert "success" in first.stdout, first.output
+    before = bucket_bytes(root)
+    planted = plant_bad_values(tmp_path / "demo.duckdb")
+
+    run_all()
+
+    after = bucket_bytes(root)
+    assert schema_violations(root) == []
+    assert not [name for name in after if "etc" in name or ".." in name]
+    record = open_state_url(cli_env.settings.state_url).recent_runs(1)[0]
+    assert record["status"] != "success"
+    refusals = [text for result in record["exports"].values()
+                for text in [*(result["warnings"]), result["error"] or ""] if "does not match its schema" in text]
+    assert refusals, record["errors"]
+    failed = {name for name, result in record["exports"].items() if result["status"] == "failed"}
+    assert all(record["exports"][name]["outside_fault"] == "data" for name in failed)
+    breakers = open_state_url(cli_env.settings.state_url).breakers(cli_env.runner.wall_clock())
+    assert all(breaker.consecutive_failures == 0 for breaker in breakers)
+
+    rewritten = {name for name in after if after[name] != before.get(name)}
+    refused_players = {lookup for lookup in planted.values()
+                       if f"tonight/player/2026-03-04/{lookup}.json" not in rewritten}
+    for name in rewritten:
+        assert HOSTILE_LOOKUP not in listed_lookups(json.loads(after[name])), name
+        if name.startswith("tonight/") and "/player/" not in name:
+            assert not listed_lookups(json.loads(after[name])) & refused_players, name
