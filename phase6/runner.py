@@ -394,10 +394,10 @@ class Runner:
         if fanout.resume and start == 0:
             result.warnings.append(f"the cursor's entity {brief(str(fanout.resume.get('next_entity')))} is no longer "
                                    "among the entities; resumed from the first one")
-        if start == 0:  # a resumed fan-out wrote its whole-export documents in the run that started it
-            self._write(ctx, spec, list(spec.build(ctx, rows)), result, state)
-        if entities:
-            self._fan_out(spec, ctx, prepared, entities, start, result, fanout, state)
+        skipped = self._fan_out(spec, ctx, prepared, entities, start, result, fanout, state) if entities else []
+        if start == 0:  # after the entities, so that an aggregate never lists one whose own file was refused
+            whole = report_notices(spec.build(ctx, rows), result)  # a resumed fan-out wrote them in its first run
+            self._write(ctx, spec, without_skipped(whole, set(skipped), result), result, state)
 
     def _fan_out(
         self,
@@ -409,9 +409,9 @@ class Runner:
         result: ExportResult,
         fanout: FanoutControl,
         state: TolerantState,
-    ) -> None:
+    ) -> list[str]:
         """Entities in chunks from `start`; between chunks, stop with a cursor when the slowest chunk so far no
-        longer fits before the deadline."""
+        longer fits before the deadline. Returns the entities skipped (their documents were refused)."""
         assert spec.build_entity is not None
         failed: list[str] = []
         refused = 0  # of them, entities whose documents did not match their schema
@@ -439,6 +439,7 @@ class Runner:
             first = next(warning for warning in result.warnings if warning.startswith("skipped "))
             failure = schemas.RefusedDocument if refused == len(failed) else RuntimeError
             raise failure(f"{len(failed)} of {attempted} entities failed (first: {first})")
+        return failed
 
     def _write(
         self, ctx: ExportContext, spec: ExportSpec, documents: list[Document], result: ExportResult, state: TolerantState
@@ -547,6 +548,31 @@ def checked_schemas(items: list[Document | Notice]) -> list[Document | Notice]:
             seen.add(id(item.body))
             schemas.checked(item.path, orjson.loads(dumps(item.body)))
     return items
+
+
+def without_skipped(documents: list[Document], skipped: set[str], result: ExportResult) -> list[Document]:
+    """The whole-export documents, less those that list a fan-out entity skipped in this run: such an aggregate
+    is not written (the published one is kept, reported like a guard's)."""
+    kept = []
+    for document in documents:
+        listed = sorted(listed_entities(document.body) & skipped)
+        if listed:
+            result.warnings.append(f"kept {document.path}: the new one lists {', '.join(map(brief, listed[:3]))}, "
+                                   f"whose own file was refused")
+            result.kept.append(document.path)
+        else:
+            kept.append(document)
+    return kept
+
+
+def listed_entities(node: Any) -> set[str]:
+    """Every player_lookup a document body lists, at any depth."""
+    if isinstance(node, dict):
+        found = {node["player_lookup"]} if isinstance(node.get("player_lookup"), str) else set()
+        return found.union(*(listed_entities(value) for value in node.values() if isinstance(value, (dict, list))))
+    if isinstance(node, list):
+        return set().union(*(listed_entities(item) for item in node if isinstance(item, (dict, list))))
+    return set()
 
 
 def brief(text: str, limit: int = 80) -> str:

@@ -95,3 +95,45 @@ def test_bad_warehouse_values_are_refused_reported_and_never_published(cli_env, 
         assert HOSTILE_LOOKUP not in listed_lookups(json.loads(after[name])), name
         if name.startswith("tonight/") and "/player/" not in name:
             assert not listed_lookups(json.loads(after[name])) & refused_players, name
+
+
+def test_an_aggregate_never_lists_an_entity_of_its_own_export_whose_file_was_refused(tmp_path, monkeypatch):
+    """A fan-out export writes its aggregate after its entities: one that lists a refused entity is kept, and said."""
+    from phase6 import schemas
+    from phase6.catalog import Document, ExportSpec, Query
+    from phase6.clock import Clock
+    from phase6.config import Settings
+    from phase6.runner import Backends, Runner, RunRequest
+    from phase6.state import open_state_url
+    from phase6.storage import open_bucket
+    from phase6.warehouse import open_warehouse
+
+    def checked(path, body):  # a stand-in schema: an entity body with "bad" is refused
+        if body.get("bad"):
+            raise schemas.RefusedDocument(f"{path} does not match its schema: /bad: not allowed")
+
+    monkeypatch.setattr(schemas, "checked", checked)
+    duckdb.connect(str(tmp_path / "w.duckdb")).close()
+    settings = Settings(warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}", bucket_url=f"file://{tmp_path / 'bucket'}",
+                        state_url=f"sqlite:///{tmp_path / 'state.db'}", events_url=f"file://{tmp_path / 'e.jsonl'}")
+    bad = {"name": ""}
+    index = lambda ctx, rows: [Document("fake/index.json", {"players": [{"player_lookup": p} for p in "abcde"]}, 60, "global")]
+    entity = lambda ctx, prepared, lookup: [Document(f"fake/{lookup}.json", {"player_lookup": lookup, "bad": lookup == bad["name"]},
+                                                     60, "global", lookup)]
+    spec = ExportSpec("fake", "fanout", 1, (Query("one", "SELECT 1 AS x", lambda ctx: {}),), index, ("fake/index.json",),
+                      entities=lambda ctx, rows: list("abcde"), build_entity=entity, entity_failure_limit=0.5)
+    backends = Backends(open_warehouse(settings), open_bucket(settings), open_state_url(settings.state_url))
+    runner = Runner(settings, backends, Clock(), {"fake": spec})
+
+    assert runner.run(RunRequest(("fake",), TODAY)).status == "success"
+    bad["name"] = "c"
+    (tmp_path / "bucket/v1/fake/index.json").write_text('{"players": []}')
+    record = runner.run(RunRequest(("fake",), TODAY))
+
+    result = record.exports["fake"]
+    assert record.status == "partial" and result.kept == ["fake/index.json"]
+    assert any(warning.startswith("kept fake/index.json: the new one lists c, whose own file was refused")
+               for warning in result.warnings)
+    assert json.loads((tmp_path / "bucket/v1/fake/index.json").read_text()) == {"players": []}
+    backends.warehouse.close()
+    backends.state.close()
