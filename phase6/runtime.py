@@ -94,7 +94,8 @@ def handle(envelope: Envelope, app: App, events: Events | None, outcome: Outcome
         if state.down:
             event.degraded = ["state_store"]
             event.errors.extend(error for error in state.errors if error not in event.errors)
-        publish(events, event, seconds_left(app.settings.budget_seconds, started))
+        if not publish(events, event, seconds_left(app.settings.budget_seconds, started)):
+            mark_unpublished(state, event)
     return event
 
 
@@ -226,20 +227,28 @@ def open_breakers(state: TolerantState, app: App, event: CompletionEvent) -> lis
     return sorted(breaker.export_type for breaker in state.breakers(app.runner.wall_clock()) if breaker.status != "closed")
 
 
-def publish(events: Events | None, event: CompletionEvent, seconds: float) -> None:
+def publish(events: Events | None, event: CompletionEvent, seconds: float) -> bool:
     """Publish the event, retrying (the client's own retry) within the seconds left. When it still cannot be
     published, the whole event goes to the structured log at ERROR (`completion_event`), so that a log sink can
-    replay it, and the instance counts it (`unpublished_events`)."""
+    replay it, and the instance counts it (`unpublished_events`). False then."""
     error = "no events channel could be opened"
     if events is not None:
         try:
             events.completed(event, timeout=max(1.0, seconds))
-            return
+            return True
         except Exception as failure:  # logged, not raised: the run's outcome stands and a redelivery would not help
             error = f"{type(failure).__name__}: {failure}"
     UNPUBLISHED.count += 1
     fields = {"completion_event": event.document(), "unpublished_events": UNPUBLISHED.count}
     log_event(logging.ERROR, f"completion event not published: {error}", event, **fields)
+    return False
+
+
+def mark_unpublished(state: TolerantState, event: CompletionEvent) -> None:
+    """The run record (when the delivery ran) says that its completion event exists only in the log."""
+    record = state.get_run(event.run_id)
+    if record is not None:
+        state.save_run(event.run_id, {**record, "completion_event": "unpublished (in the log)"})
 
 
 class UnpublishedEvents:

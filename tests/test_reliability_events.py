@@ -9,6 +9,7 @@ from google.api_core import exceptions
 
 from phase6.cli_runtime import post_cloud_event
 from phase6.events import CompletionEvent, PubSubEvents
+from phase6.state.sqlite import SQLiteState
 from tests.servers import FunctionServer, signals_warehouse
 
 
@@ -71,3 +72,6 @@ def test_an_event_that_cannot_be_published_is_logged_whole_and_counted(tmp_path)
     assert (replayable["status"], replayable["correlation_id"]) == ("success", "lost")
     assert replayable["exports"]["daily-signals"]["files"] == 1
     assert all(entry["severity"] == "ERROR" for entry in lost)
+    state = SQLiteState(server.state)
+    assert [state.get_run(entry["run_id"])["completion_event"] for entry in lost] == ["unpublished (in the log)"] * 2
+    state.close()

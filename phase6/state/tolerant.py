@@ -79,6 +79,9 @@ class TolerantState:
         """False when the heartbeat could not be stored."""
         return self._call(False, "beat", run_id, fields) is None
 
+    def get_run(self, run_id: str) -> dict[str, Any] | None:
+        return self._call(None, "get_run", run_id)
+
     def save_run(self, run_id: str, record: dict[str, Any]) -> None:
         self._call(None, "save_run", run_id, record)
 
