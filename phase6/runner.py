@@ -553,6 +553,8 @@ def checked_schemas(items: list[Document | Notice]) -> list[Document | Notice]:
 def without_skipped(documents: list[Document], skipped: set[str], result: ExportResult) -> list[Document]:
     """The whole-export documents, less those that list a fan-out entity skipped in this run: such an aggregate
     is not written (the published one is kept, reported like a guard's)."""
+    if not skipped:
+        return documents
     kept = []
     for document in documents:
         listed = sorted(listed_entities(document.body) & skipped)

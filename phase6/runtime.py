@@ -19,6 +19,7 @@ the delivery goes on without it, says so in the event (`degraded: ["state_store"
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import sys
@@ -238,8 +239,7 @@ def publish(events: Events | None, event: CompletionEvent, seconds: float) -> bo
             return True
         except Exception as failure:  # logged, not raised: the run's outcome stands and a redelivery would not help
             error = f"{type(failure).__name__}: {failure}"
-    UNPUBLISHED.count += 1
-    fields = {"completion_event": event.document(), "unpublished_events": UNPUBLISHED.count}
+    fields = {"completion_event": event.document(), "unpublished_events": next(UNPUBLISHED_EVENTS)}
     log_event(logging.ERROR, f"completion event not published: {error}", event, **fields)
     return False
 
@@ -251,14 +251,7 @@ def mark_unpublished(state: TolerantState, event: CompletionEvent) -> None:
         state.save_run(event.run_id, {**record, "completion_event": "unpublished (in the log)"})
 
 
-class UnpublishedEvents:
-    """How many completion events this instance could not publish (each one is in the log in full)."""
-
-    count = 0
-
-
-UNPUBLISHED = UnpublishedEvents()
-
+UNPUBLISHED_EVENTS = itertools.count(1)  # this instance's completion events that exist only in the log
 
 def log_event(level: int, message: str, event: CompletionEvent, **extra: Any) -> None:
     fields = {"run_id": event.run_id, "message_id": event.message_id, "correlation_id": event.correlation_id,
