@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from exporters.common import REGISTRY_NAMES, over_under_label, played, player_names
 from exporters.tonight import group_by_player, newest_first
 from exporters.tonight_players import home_from_game_id, margin, scoring_line
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows
 from phase6.config import season_window_start
 from phase6.formats import integer, iso_date, r2
 
@@ -401,5 +401,6 @@ SPEC = ExportSpec(
     entities=entities,
     build_entity=build_entity,
     paths=("players/index.json", "players/{lookup}.json"),
+    guard=ContentGuard(lambda body: body.get("total_players") or 0),  # the index; profiles are entities
     description="The champion's track record per player: index, then one profile per player with enough games.",
 )

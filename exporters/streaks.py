@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
 from phase6.formats import integer, number, r1, r2
 from phase6.seasons import stats_season_start
 
@@ -151,5 +151,6 @@ SPEC = ExportSpec(
     queries=(RECENT_RESULTS, RECENT_CALLS, REGISTRY_NAMES),
     build=build,
     paths=("streaks/{date}.json", "streaks/today.json"),
+    guard=ContentGuard(lambda body: sum(len(entries) for entries in (body.get("streaks") or {}).values())),
     description="Players on a run of OVERs, UNDERs or correct champion calls.",
 )

@@ -19,7 +19,7 @@ from exporters.common import (
     played,
     player_names,
 )
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
 from phase6.formats import game_time_et, integer, number, r2
 from phase6.seasons import stats_season_start
 from phase6.vocab import fatigue_level
@@ -346,5 +346,6 @@ SPEC = ExportSpec(
     queries=(SCHEDULE, DAY_PLAYERS, ACTIVE_CHAMPION_PREDICTIONS, REGISTRY_NAMES, SEASON_GAMES, RECENT_GAMES, ODDS),
     build=build,
     paths=("tonight/{date}.json", "tonight/all-players.json"),
+    guard=ContentGuard(lambda body: body.get("total_players") or 0),
     description="Every player of the day's games with season numbers, last 10 games, injuries, fatigue and lines.",
 )

@@ -63,6 +63,7 @@ def run(
     mode: str = typer.Option("live", help="live or replay."),
     update_latest: Optional[bool] = typer.Option(None, "--update-latest/--no-update-latest", help="Write live pointers."),
     min_games: int = typer.Option(5, min=1, max=82, help="Profile threshold for the players export."),
+    force: bool = typer.Option(False, "--force", help="Replace published files even where a content guard would keep them."),
 ) -> None:
     """Run export types for one game date and print a summary."""
     export_types = expand([name.strip() for name in types.split(",") if name.strip()])
@@ -86,7 +87,10 @@ def run(
             mode=mode,
             update_latest=update_latest,
             min_games=min_games,
+            force=force,
         )
+        if force:
+            err.print("[yellow]--force: content guards are overridden for this run[/yellow]")
         started = time.perf_counter()
         with stage_progress(console) as progress:
             record = application.runner.run(request, progress=progress)

@@ -16,8 +16,11 @@ class GCSBucket:
         from google.cloud import storage
         from google.cloud.storage.retry import DEFAULT_RETRY
 
-        self._client = client or storage.Client()
-        self._bucket = self._client.bucket(bucket_name)
+        try:  # missing credentials or project fail here
+            self._client = client or storage.Client()
+            self._bucket = self._client.bucket(bucket_name)
+        except Exception as error:
+            raise StorageError(f"cannot open bucket gs://{bucket_name}: {error}") from error
         self._retry = DEFAULT_RETRY
         self._timeout = timeout
 

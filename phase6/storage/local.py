@@ -20,8 +20,10 @@ import secrets
 import time
 import zlib
 from dataclasses import dataclass
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 from .base import GZIP, JSON_CONTENT_TYPE, ObjectInfo, StorageError, stored_form
 
@@ -100,26 +102,27 @@ class LocalBucket:
 
     def stat(self, name: str) -> ObjectInfo | None:
         path = self._object_path(name)
-        if not path.is_file():
-            return None
-        return self._info(name, path)
+        with _os_errors("metadata read of", name):
+            return self._info(name, path) if path.is_file() else None
 
     def list(self, prefix: str, *, recursive: bool = True) -> list[ObjectInfo]:
         base = self.root / prefix
         directory = base if not prefix or prefix.endswith("/") else base.parent
-        if not directory.is_dir():
-            return []
-        found = []
-        for path in sorted(directory.rglob("*") if recursive else directory.iterdir()):
-            name = path.relative_to(self.root).as_posix()
-            if name.startswith(prefix) and is_object_name(name) and path.is_file():
-                found.append(self._info(name, path))
-        return found
+        with _os_errors("listing", prefix):
+            if not directory.is_dir():
+                return []
+            found = []
+            for path in sorted(directory.rglob("*") if recursive else directory.iterdir()):
+                name = path.relative_to(self.root).as_posix()
+                if name.startswith(prefix) and is_object_name(name) and path.is_file():
+                    found.append(self._info(name, path))
+            return found
 
     def metadata(self, name: str) -> dict[str, str]:
         self._object_path(name)
         meta = self._meta_path(name)
-        return json.loads(meta.read_text()) if meta.is_file() else {}
+        with _os_errors("metadata read of", name):
+            return json.loads(meta.read_text()) if meta.is_file() else {}
 
     def _info(self, name: str, path: Path) -> ObjectInfo:
         try:
@@ -136,6 +139,15 @@ class LocalBucket:
             content_type=meta.get("content_type"),
             content_encoding=_encoding(head),
         )
+
+
+@contextmanager
+def _os_errors(action: str, name: str) -> Iterator[None]:
+    """The storage error type for every operating-system error (permissions, a full disk, a path under a file)."""
+    try:
+        yield
+    except OSError as error:
+        raise StorageError(f"{action} {name} failed: {error}") from error
 
 
 def _encoding(head: bytes) -> str | None:

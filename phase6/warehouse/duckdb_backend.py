@@ -21,7 +21,10 @@ _PARAM = re.compile(r"\$(\w+)")
 @lru_cache(maxsize=512)
 def to_duckdb(sql: str) -> str:
     """Transpile one BigQuery statement to DuckDB (cached per statement)."""
-    statements = sqlglot.parse(sql, read="bigquery")
+    try:
+        statements = sqlglot.parse(sql, read="bigquery")
+    except sqlglot.errors.SqlglotError as error:
+        raise WarehouseError(f"cannot read the SQL: {error}") from error
     if len(statements) != 1:
         raise WarehouseError(f"expected exactly one SQL statement, found {len(statements)}")
     return statements[0].transform(_count_if_never_null).sql(dialect="duckdb")
@@ -39,7 +42,10 @@ class DuckDBWarehouse:
     def __init__(self, path: Path, read_only: bool = False):
         if not path.exists():
             raise WarehouseError(f"DuckDB warehouse {path} does not exist; build it with `python -m phase6 demo`")
-        self._use(duckdb.connect(str(path), read_only=read_only), path)
+        try:  # a corrupt file, or one locked by another process, fails here
+            self._use(duckdb.connect(str(path), read_only=read_only), path)
+        except duckdb.Error as error:
+            raise WarehouseError(f"cannot open DuckDB warehouse {path}: {error}") from error
 
     @classmethod
     def over(cls, connection: duckdb.DuckDBPyConnection) -> "DuckDBWarehouse":
@@ -63,14 +69,15 @@ class DuckDBWarehouse:
         return cursor
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None, *, label: str = "") -> Rows:
-        statement = to_duckdb(sql)
-        bound = {name: _bind(value) for name, value in (params or {}).items() if name in _PARAM.findall(statement)}
-        try:
+        try:  # values are converted while they are fetched, so a bad value fails in fetchall()
+            statement = to_duckdb(sql)
+            bound = {name: _bind(value) for name, value in (params or {}).items() if name in _PARAM.findall(statement)}
             result = self._cursor().execute(statement, bound)
-        except duckdb.Error as error:
+            columns = [column[0] for column in result.description]
+            rows = result.fetchall()
+        except (duckdb.Error, WarehouseError) as error:
             raise WarehouseError(f"query {label or '(unnamed)'} failed: {error}") from error
-        columns = [column[0] for column in result.description]
-        return [{name: plain_value(value) for name, value in zip(columns, row)} for row in result.fetchall()]
+        return [{name: plain_value(value) for name, value in zip(columns, row)} for row in rows]
 
     def insert_rows(self, table: str, rows: Rows) -> None:
         if not rows:
