@@ -24,7 +24,7 @@ from phase6 import monitoring_config as mc
 from phase6 import schedules as sched
 from phase6.app import open_app
 from phase6.config import Settings
-from phase6.events import FileEvents
+from phase6.events import EventsError, FileEvents
 from phase6.jsonio import dumps
 from phase6.messages import Envelope
 from phase6.runtime import JsonLogFormatter, NothingCouldStart, handle
@@ -159,7 +159,14 @@ def cloud_run_entry(line: str, service: str) -> dict:
     }
 
 
-def deliver(app, tmp_path: Path, payload: dict, failing: str | None = None) -> list[dict]:
+class LostEvents(FileEvents):
+    """An events sink whose every completion publish fails."""
+
+    def completed(self, event, timeout=None):
+        raise EventsError("publish refused: 403 permission denied")
+
+
+def deliver(app, tmp_path: Path, payload: dict, failing: str | None = None, events_type: type = FileEvents) -> list[dict]:
     """One real delivery through phase6/runtime.py; returns the log entries it emitted."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
@@ -172,7 +179,7 @@ def deliver(app, tmp_path: Path, payload: dict, failing: str | None = None) -> l
     if failing:
         app.backends.warehouse = FailingWarehouse(real, failing)
     try:
-        handle(Envelope.of_json(payload), app, FileEvents(tmp_path / "events.jsonl", tmp_path / "continuations.jsonl"))
+        handle(Envelope.of_json(payload), app, events_type(tmp_path / "events.jsonl", tmp_path / "continuations.jsonl"))
     except NothingCouldStart:
         pass
     finally:
@@ -197,6 +204,7 @@ def real_runs(demo_db, tmp_path_factory) -> dict[str, list[dict]]:
         runs["nothing could start"] = deliver(app, folder, good, failing="preflight")
         runs["rejected"] = deliver(app, folder, {"export_type": "results"})
         runs["state store down"] = deliver_with_claim_failing(app, folder, good)
+        runs["event lost"] = deliver(app, folder, good, events_type=LostEvents)
         runs["continuation exhausted"] = deliver_out_of_time(app, folder, {**good, "continuation": {"of": "r0", "attempt": 5, "cursor": {}}})
         runs["breaker open"] = deliver(app, folder, {"export_types": ["streaks"]}, failing="streaks")  # streaks' third failure in a row
     finally:
@@ -224,7 +232,8 @@ def deliver_out_of_time(app, folder: Path, payload: dict) -> list[dict]:
         return deliver(app, folder, payload)
 
 
-# Which function metrics each real failure must move, and nothing else: the success and the state-store hiccup none.
+# Which function metrics each real failure must move, and nothing else: a success none, a state-store hiccup or a
+# lost event only its own (neither is a failed run).
 FIRES = {
     "success": set(),
     "failed": {"phase6/run_failed"},
@@ -232,7 +241,8 @@ FIRES = {
     "nothing could start": {"phase6/run_failed"},
     "rejected": {"phase6/message_rejected"},
     "breaker open": {"phase6/run_failed", "phase6/breaker_open"},
-    "state store down": set(),
+    "state store down": {"phase6/state_store_degraded"},
+    "event lost": {"phase6/completion_event_lost"},
     "continuation exhausted": {"phase6/continuation_exhausted"},
 }
 
