@@ -114,6 +114,6 @@ def cli_env(demo_app, tmp_path, monkeypatch):
     settings = demo_app.settings
     for name, value in (("PHASE6_WAREHOUSE", settings.warehouse_url), ("PHASE6_BUCKET", settings.bucket_url),
                         ("PHASE6_STATE", settings.state_url), ("PHASE6_EVENTS", settings.events_url),
-                        ("PHASE6_NOW", settings.now_override), ("COLUMNS", "250")):
+                        ("PHASE6_NOW", settings.now_override), ("COLUMNS", "80")):
         monkeypatch.setenv(name, value)
     return demo_app
