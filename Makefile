@@ -14,8 +14,11 @@ run: $(STAMP)
 	$(BIN)/python -m phase6 run --date today --types tonight-set,players,live-grading
 	$(BIN)/python -m phase6 report --latest
 
+# Two xdist workers, each test module on one worker (its module-scoped servers start once); the demo season is
+# built once per run and shared (tests/conftest.py). `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
