@@ -6,14 +6,19 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test bench venv clean locks chromium
 
+# The demo's day as production runs it: last night's results, then today's pages (the scheduler's jobs). Asking
+# for today's results instead would only keep results/latest.json on yesterday, with a warning: no game is graded yet.
 run: $(STAMP)
 	$(BIN)/python -m phase6 demo --if-missing
 	$(BIN)/python -m phase6 run --date yesterday --types results-set
-	$(BIN)/python -m phase6 run --date today --types all
+	$(BIN)/python -m phase6 run --date today --types tonight-set,players,live-grading
 	$(BIN)/python -m phase6 report --latest
 
+# Two xdist workers, each test module on one worker (its module-scoped servers start once); the demo season is
+# built once per run and shared (tests/conftest.py). `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

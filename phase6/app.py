@@ -1,17 +1,22 @@
 """Wires settings to backends, clock and catalogue: the one place that opens clients."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time
+from typing import Callable, TypeVar
 
 from exporters import catalog
 
 from .clock import Clock
-from .config import Settings
+from .config import ConfigError, Settings, local_path
+from .formats import EASTERN
 from .runner import Backends, Runner
-from .state import open_state_or_unavailable
-from .storage import open_bucket
-from .warehouse import open_warehouse
+from .state import StateStore, open_state, open_state_or_unavailable
+from .storage import Bucket, open_bucket
+from .warehouse import Warehouse, WarehouseInUse, open_warehouse
+
+Backend = TypeVar("Backend")
 
 
 @dataclass
@@ -37,16 +42,65 @@ def make_clock(settings: Settings, warehouse: object) -> Clock:
 
 def open_app(settings: Settings | None = None) -> App:
     settings = settings or Settings()
-    warehouse = open_warehouse(settings)
-    backends = Backends(warehouse=warehouse, bucket=open_bucket(settings), state=open_state_or_unavailable(settings))
+    warehouse = open_warehouse_store(settings)
+    backends = Backends(warehouse=warehouse, bucket=open_bucket_store(settings),
+                        state=configured("PHASE6_STATE", open_state_or_unavailable, settings))
     clock = make_clock(settings, warehouse)
     return App(settings, backends, clock, Runner(settings, backends, clock, catalog()))
 
 
-def resolve_date(text: str, game_day: date) -> date:
-    """'today', 'yesterday' (on the game-day clock) or YYYY-MM-DD."""
-    if text == "today":
-        return game_day
-    if text == "yesterday":
-        return game_day - timedelta(days=1)
-    return date.fromisoformat(text)
+def configured(variable: str, opener: Callable[[Settings], Backend], settings: Settings) -> Backend:
+    """Opens one backend; a URL its opener refuses (ValueError) is a mistake in that environment variable."""
+    try:
+        return opener(settings)
+    except ValueError as error:
+        raise ConfigError(f"{variable}: {error}") from error
+
+
+def open_warehouse_store(settings: Settings) -> Warehouse:
+    return configured("PHASE6_WAREHOUSE", open_warehouse, settings)
+
+
+def open_bucket_store(settings: Settings) -> Bucket:
+    return configured("PHASE6_BUCKET", open_bucket, settings)
+
+
+def open_state_store(settings: Settings) -> StateStore:
+    return configured("PHASE6_STATE", open_state, settings)
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    clock: Clock
+    note: str = ""  # set when the game day could not come from the configured clock itself
+
+
+def read_clock(settings: Settings) -> ClockReading:
+    """The game-day clock without taking the warehouse's write lock (for validating requests and operator views).
+
+    PHASE6_NOW; else an embedded demo warehouse's frozen clock, read read-only; else the real clock. While another
+    process (a run) holds the embedded warehouse, not even a read-only connection opens: then the game day of the
+    last published status.json, which every run writes with that same clock."""
+    if settings.fixed_now() is not None or not settings.embedded:
+        return ClockReading(make_clock(settings, None))
+    from .warehouse.duckdb_backend import DuckDBWarehouse
+
+    try:
+        warehouse = DuckDBWarehouse(configured("PHASE6_WAREHOUSE", lambda s: local_path(s.warehouse_url, "duckdb"),
+                                               settings), read_only=True)
+    except WarehouseInUse:
+        return published_game_day(settings)
+    try:
+        return ClockReading(make_clock(settings, warehouse))
+    finally:
+        warehouse.close()
+
+
+def published_game_day(settings: Settings) -> ClockReading:
+    body = open_bucket_store(settings).read(settings.object_prefix + "status.json")
+    if body is None:
+        return ClockReading(Clock(), "the warehouse is in use by another process and no status.json is published "
+                                     "yet: game day on the real clock")
+    day = date.fromisoformat(json.loads(body)["game_day"])
+    return ClockReading(Clock(datetime.combine(day, time(12), EASTERN)),
+                        "the warehouse is in use by another process: game day of the last status.json")

@@ -1,4 +1,8 @@
-"""The command line: `python -m phase6 COMMAND`. Run `python -m phase6 --help` for the list."""
+"""The command line: `python -m phase6 COMMAND`. Run `python -m phase6 --help` for the list.
+
+Every command is registered on `app`, whose group class (phase6/cli_errors.py) ends each one the same way: a user
+mistake or an unavailable backend is one line on stderr and a non-zero exit, a bug its traceback.
+"""
 from __future__ import annotations
 
 import time
@@ -6,19 +10,20 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
-from exporters import EXPORT_MODULES, GROUPS, expand
-
-from .app import open_app, resolve_date
+from .app import open_app, read_clock
+from .cli_console import err, keep_whole, operator_table, out
+from .cli_errors import HandledGroup, UsageMistake
+from .cli_requests import (
+    DATE_HELP, DATE_METAVAR, MODE_HELP, MODE_METAVAR, TYPES_HELP, accepted, day_option, request_fields, run_request,
+)
 from .config import Settings, local_path
 from .progress import stage_progress
-from .runner import RunRecord, RunRequest
+from .runner import RunRecord
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Publish the prediction warehouse as a static JSON API.")
-console = Console()
-err = Console(stderr=True)
+app = typer.Typer(cls=HandledGroup, add_completion=False, no_args_is_help=True,
+                  help="Publish the prediction warehouse as a static JSON API.")
 
 
 @app.command()
@@ -28,71 +33,54 @@ def demo(
     seed: int = typer.Option(20251021, help="PRNG seed; the same parameters give identical tables."),
     teams: int = typer.Option(30, min=2, max=30, help="Number of teams."),
     players_per_team: int = typer.Option(15, min=5, max=20, help="Players per team."),
-    as_of: str = typer.Option("2026-03-04", help="The demo's as-of game day (the frozen 'today')."),
-    season_end: str = typer.Option("2026-04-12", help="Last day of the generated schedule."),
+    as_of: str = typer.Option("2026-03-04", metavar="YYYY-MM-DD", help="The demo's as-of game day (the frozen 'today')."),
+    season_end: str = typer.Option("2026-04-12", metavar="YYYY-MM-DD", help="Last day of the generated schedule."),
 ) -> None:
     """Build (or rebuild) the demo warehouse: a deterministic 2025-26 season in DuckDB."""
-    from datetime import date
+    from .demo import DemoParams, build_demo, validate_params
 
-    from .demo import DemoParams, build_demo
-
+    params = DemoParams(seed=seed, teams=teams, players_per_team=players_per_team,
+                        as_of_date=day_option("--as-of", as_of), season_end=day_option("--season-end", season_end))
+    try:
+        validate_params(params)
+    except ValueError as error:
+        raise UsageMistake(f"--as-of, --season-end: {error}") from error
     target = path or local_path(Settings().warehouse_url, "duckdb")
     if if_missing and target.exists():
-        console.print(f"demo warehouse {target} exists; keeping it")
+        out().print(f"demo warehouse {target} exists; keeping it")
         return
-    params = DemoParams(
-        seed=seed,
-        teams=teams,
-        players_per_team=players_per_team,
-        as_of_date=date.fromisoformat(as_of),
-        season_end=date.fromisoformat(season_end),
-    )
+    console = out()
     with stage_progress(console) as progress:
         report = build_demo(target, params, progress=progress)
     console.print(f"built {target} in {report.seconds:.1f} s")
-    table = Table("table", "rows", title="demo warehouse")
+    table = operator_table("table", "rows", whole=("table",), numbers=("rows",), title="demo warehouse")
     for name, count in sorted(report.row_counts.items()):
         table.add_row(name, f"{count:,}")
-    console.print(table)
+    console.print(keep_whole(table))
 
 
 @app.command()
 def run(
-    date_text: str = typer.Option("today", "--date", help="today, yesterday or YYYY-MM-DD (game-day clock, America/New_York)."),
-    types: str = typer.Option("all", help="Comma-separated export types or groups (all, tonight-set, results-set)."),
-    mode: str = typer.Option("live", help="live or replay."),
-    update_latest: Optional[bool] = typer.Option(None, "--update-latest/--no-update-latest", help="Write live pointers."),
-    min_games: int = typer.Option(5, min=1, max=82, help="Profile threshold for the players export."),
+    date_text: str = typer.Option("today", "--date", metavar=DATE_METAVAR, help=DATE_HELP),
+    types: str = typer.Option("all", help=TYPES_HELP),
+    mode: str = typer.Option("live", metavar=MODE_METAVAR, help=MODE_HELP),
+    update_latest: Optional[bool] = typer.Option(
+        None, "--update-latest/--no-update-latest",
+        help="Write the live pointers (latest.json, today.json); by default only a live run for today does."),
+    min_games: int = typer.Option(5, help="Profile threshold for the players export, 1 to 82."),
     force: bool = typer.Option(False, "--force", help="Replace published files even where a content guard would keep them."),
 ) -> None:
-    """Run export types for one game date and print a summary."""
-    export_types = expand([name.strip() for name in types.split(",") if name.strip()])
-    unknown = [name for name in export_types if name not in EXPORT_MODULES]
-    if unknown or mode not in ("live", "replay"):
-        problems = [f"unknown export type {name!r}" for name in unknown]
-        if mode not in ("live", "replay"):
-            problems.append(f"mode must be live or replay, got {mode!r}")
-        known = ", ".join([*EXPORT_MODULES, *GROUPS])
-        err.print("\n".join(problems) + f"\nknown: {known}")
-        raise typer.Exit(2)
-    if mode == "replay" and update_latest:
-        err.print("--update-latest cannot be combined with --mode replay (replay never writes live pointers)")
-        raise typer.Exit(2)
-    application = open_app()
+    """Run export types for one game date and print a summary. The request is checked as the function checks
+    a message: what it would refuse is refused here, with its words, before anything is opened or written."""
+    settings = Settings()
+    fields = request_fields(types, date_text, mode, update_latest, min_games, trigger_source="manual", force=force)
+    request = run_request(accepted(fields, read_clock(settings).clock))
+    application = open_app(settings)
     try:
-        target = resolve_date(date_text, application.clock.game_day())
-        request = RunRequest(
-            export_types=tuple(export_types),
-            target_date=target,
-            mode=mode,
-            update_latest=update_latest,
-            min_games=min_games,
-            force=force,
-        )
         if force:
-            err.print("[yellow]--force: content guards are overridden for this run[/yellow]")
+            err().print("[yellow]--force: content guards are overridden for this run[/yellow]")
         started = time.perf_counter()
-        with stage_progress(console) as progress:
+        with stage_progress(out()) as progress:
             record = application.runner.run(request, progress=progress)
         print_summary(record, time.perf_counter() - started, application.clock.game_day())
     finally:
@@ -107,11 +95,17 @@ def preview(
     root: Optional[Path] = typer.Option(None, help="Local bucket folder (default: the configured file:// bucket)."),
 ) -> None:
     """Serve the local bucket over HTTP with the recorded Cache-Control and content types."""
-    from .preview import make_server
+    from .cli_runtime import cannot_listen
+    from .preview import make_server, missing_root
 
     folder = root or local_path(Settings().bucket_url, "file")
-    server = make_server(folder, port=port)
-    console.print(f"serving {folder} at http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)")
+    if not folder.is_dir():
+        err().print(f"[yellow]{missing_root(folder)}[/yellow]")
+    try:
+        server = make_server(folder, port=port)
+    except OSError as error:
+        raise cannot_listen("127.0.0.1", port, error) from error
+    out().print(f"serving {folder} at http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -120,36 +114,30 @@ def preview(
         server.server_close()
 
 
+EXPORT_STYLES = {"ok": "green", "failed": "red"}
+
+
 def print_summary(record: RunRecord, seconds: float, game_day) -> None:
-    title = (
-        f"run {record.run_id} · {record.request.mode} · target {record.request.target_date} · "
-        f"game day {game_day} · {record.status}"
-    )
-    table = Table("export type", "status", "files", "unchanged", "bytes", "queries", "seconds", title=title)
+    title = (f"run {record.run_id} · {record.request.mode} · target {record.request.target_date} · "
+             f"game day {game_day} · {record.status}")
+    numbers = ("files", "unchanged", "bytes", "queries", "seconds")
+    table = operator_table("export type", "status", *numbers, whole=("export type", "status"), numbers=numbers)
     for name, result in record.exports.items():
-        style = {"ok": "green", "failed": "red"}.get(result.status, "yellow")
-        table.add_row(
-            name,
-            f"[{style}]{result.status}[/{style}]",
-            str(result.files),
-            str(result.unchanged),
-            f"{result.bytes:,}",
-            str(result.queries),
-            f"{result.duration_seconds:.2f}",
-        )
+        table.add_row(name, Text(result.status, style=EXPORT_STYLES.get(result.status, "yellow")), str(result.files),
+                      str(result.unchanged), f"{result.bytes:,}", str(result.queries), f"{result.duration_seconds:.2f}")
     totals = record.exports.values()
     table.add_section()
-    table.add_row(
-        "total", record.status, str(sum(r.files for r in totals)), str(sum(r.unchanged for r in totals)),
-        f"{sum(r.bytes for r in totals):,}",
-        str(sum(r.queries for r in totals)), f"{seconds:.2f}",
-    )
-    console.print(table)
+    table.add_row("total", record.status, str(sum(r.files for r in totals)), str(sum(r.unchanged for r in totals)),
+                  f"{sum(r.bytes for r in totals):,}", str(sum(r.queries for r in totals)), f"{seconds:.2f}")
+    console = out()
+    console.print(Text(title, style="bold"))
+    console.print(keep_whole(table))
+    notes = err()
     for name, result in record.exports.items():
         if result.error:
-            err.print(f"[red]{name}[/red]: {result.error}")
+            notes.print(Text.assemble((name, "red"), f": {result.error}"))
         for warning in result.warnings[:5]:
-            err.print(f"[yellow]{name}[/yellow]: {warning}")
+            notes.print(Text.assemble((name, "yellow"), f": {warning}"))
 
 
 from .cli_deploy import schedules as schedules_app  # noqa: E402  (registered after the core commands)

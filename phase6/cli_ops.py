@@ -1,7 +1,8 @@
 """`report` and `status`: what operators look at (registered in phase6/cli.py).
 
-`report` opens only the state store and the bucket, never the warehouse. `status` opens the app for the game-day
-clock (frozen in the demo) and measures ages on the wall clock, on which the objects were written.
+Neither takes a write lock on the warehouse, so both work while a run holds it: `report` opens only the state store
+and the bucket; `status` reads the game-day clock without a write lock (phase6/app.py `read_clock`) and measures
+ages on the wall clock, on which the objects were written.
 """
 from __future__ import annotations
 
@@ -10,22 +11,20 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from exporters import catalog
 
 from . import status as status_json
-from .status import HOUR
-from .app import open_app
+from .app import open_bucket_store, open_state_store, read_clock
+from .cli_console import TIME_ZONE_NOTE, age_text, keep_whole, operator_table, out, short_time
+from .cli_errors import CommandError, UsageMistake
 from .config import DATA_DIR, Settings
 from .jsonio import dumps
 from .report import REPORTS_PREFIX, cost_class, load_game_day, render_report
-from .state import open_state
-from .storage import open_bucket
+from .status import HOUR
 
-console = Console()
-err = Console(stderr=True)
 REPORT_CONTENT_TYPE = "text/html; charset=utf-8"
 
 
@@ -36,28 +35,26 @@ def report(
 ) -> None:
     """Write the self-contained HTML run report: into a local bucket's reports/ and to --out."""
     if (run_id is None) == (not latest):
-        err.print("give either a RUN_ID or --latest")
-        raise typer.Exit(2)
+        raise UsageMistake("give either a RUN_ID or --latest")
     settings = Settings()
     run = find_run(settings, run_id)
-    bucket = open_bucket(settings)
+    bucket = open_bucket_store(settings)
     classes = {name: cost_class(spec.critical, spec.cost) for name, spec in catalog().items()}
     game_day = load_game_day(bucket, settings.object_prefix, date.fromisoformat(str(run["request"]["target_date"])))
     page = render_report(run, classes=classes, budget_seconds=settings.budget_seconds, game_day=game_day,
                          generated_at=datetime.now(timezone.utc)).encode()
     for written in save_report(settings, bucket, run["run_id"], page, out):
-        console.print(f"wrote {written}")
+        typer.echo(f"wrote {written}")
 
 
 def find_run(settings: Settings, run_id: str | None) -> dict[str, Any]:
-    state = open_state(settings)
+    state = open_state_store(settings)
     try:
         run = state.get_run(run_id) if run_id else next(iter(state.recent_runs(1)), None)
     finally:
         state.close()
     if run is None:
-        err.print(f"no run {run_id!r} in {settings.state_url}" if run_id else f"no run recorded in {settings.state_url}")
-        raise typer.Exit(1)
+        raise CommandError(f"no run {run_id!r} in {settings.state_url}" if run_id else f"no run recorded in {settings.state_url}")
     return run
 
 
@@ -82,25 +79,25 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print the status.json body, as of now, instead of a table."),
 ) -> None:
     """Per endpoint: last write, age against its freshness SLA, ok/stale. Exits 1 when an endpoint is stale."""
-    application = open_app()
+    settings = Settings()
+    reading = read_clock(settings)
+    state = open_state_store(settings)
     try:
-        body = current_status(application)
+        body = current_status(settings, open_bucket_store(settings), state, reading.clock.game_day())
     finally:
-        application.close()
+        state.close()
     if as_json:
         print(dumps(body).decode(), end="")
     else:
-        console.print(status_table(body))
+        out().print(status_table(body, reading.note))
     if any(entry["status"] != "ok" for entry in body["endpoints"]):
         raise typer.Exit(1)
 
 
-def current_status(application: Any) -> dict[str, Any]:
-    """status.json's body for the app's game day, with ages measured now on the wall clock."""
-    settings, backends = application.settings, application.backends
-    game_day = application.clock.game_day()
-    probes = status_json.collect_probes(backends.bucket, settings.object_prefix, game_day)
-    run = next(iter(backends.state.recent_runs(1)), None)
+def current_status(settings: Settings, bucket: Any, state: Any, game_day: date) -> dict[str, Any]:
+    """status.json's body for the game day, with ages measured now on the wall clock."""
+    probes = status_json.collect_probes(bucket, settings.object_prefix, game_day)
+    run = next(iter(state.recent_runs(1)), None)
     return status_json.build_status(
         generated_at=datetime.now(timezone.utc), game_day=game_day, publisher_build=settings.build_commit,
         run=run or no_run(game_day), probes=probes,
@@ -112,23 +109,15 @@ def no_run(game_day: date) -> dict[str, Any]:
             "finished_at": None, "exports": {}}
 
 
-def status_table(body: dict[str, Any]) -> Table:
+def status_table(body: dict[str, Any], clock_note: str = "") -> Table:
     run = body["run"]
-    table = Table("endpoint", "path", "last written", "age", "SLA", "status",
-                  title=f"status · game day {body['game_day']} · {body['overall_status']}",
-                  caption=f"last run {run['run_id'] or '(none)'}: {run['status']}, target {run['target_date']}")
+    caption = f"last run {run['run_id'] or '(none)'}: {run['status']}, target {run['target_date']}"
+    title = f"status · game day {body['game_day']} · {body['overall_status']} · {TIME_ZONE_NOTE}"
+    table = operator_table("endpoint", "path", "written", "age", "SLA", "status", whole=("endpoint", "status"),
+                           numbers=("age", "SLA"), title=title, caption="\n".join(filter(None, [caption, clock_note])))
     for entry in body["endpoints"]:
         style = "green" if entry["status"] == "ok" else "bold red"
-        written = entry["last_written_at"]
-        table.add_row(entry["export_type"], entry["path"], written.strftime("%Y-%m-%d %H:%M:%S") if written else "never",
-                      age_text(entry["age_seconds"]), f"{entry['sla_seconds'] / HOUR:.1f} h",
-                      f"[{style}]{entry['status']}[/{style}]")
-    return table
-
-
-def age_text(seconds: int | None) -> str:
-    if seconds is None:
-        return ""
-    if seconds < 120:
-        return f"{seconds} s"
-    return f"{seconds / 60:.0f} min" if seconds < 2 * HOUR else f"{seconds / HOUR:.1f} h"
+        table.add_row(entry["export_type"], entry["path"], short_time(entry["last_written_at"]) or "never",
+                      age_text(entry["age_seconds"]), f"{entry['sla_seconds'] / HOUR:g} h",
+                      Text(entry["status"], style=style))
+    return keep_whole(table)

@@ -10,9 +10,25 @@ DATA_DIR = Path(os.environ.get("PHASE6_DATA_DIR", ".phase6"))
 LOCAL_DEVELOPMENT_ORIGINS = "http://localhost:*,http://127.0.0.1:*,http://[::1]:*"
 
 
+class ConfigError(ValueError):
+    """A setting the publisher cannot use; the message names the environment variable."""
+
+
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip()
     return value or default
+
+
+def _positive(name: str, default: str, kind: type[int] | type[float]) -> int | float:
+    text = _env(name, default)
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < float("inf"):
+        noun = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {noun} greater than 0, got {text!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -24,13 +40,13 @@ class Settings:
     champion_system_id: str = field(default_factory=lambda: _env("CHAMPION_SYSTEM_ID", "catboost_v9"))
     object_prefix: str = field(default_factory=lambda: _env("PHASE6_OBJECT_PREFIX", "v1/"))
     now_override: str = field(default_factory=lambda: _env("PHASE6_NOW", ""))
-    budget_seconds: float = field(default_factory=lambda: float(_env("PHASE6_BUDGET_SECONDS", "540")))
-    upload_concurrency: int = field(default_factory=lambda: int(_env("PHASE6_UPLOAD_CONCURRENCY", "32")))
+    budget_seconds: float = field(default_factory=lambda: _positive("PHASE6_BUDGET_SECONDS", "540", float))
+    upload_concurrency: int = field(default_factory=lambda: _positive("PHASE6_UPLOAD_CONCURRENCY", "32", int))
     build_commit: str | None = field(default_factory=lambda: os.environ.get("BUILD_COMMIT") or None)
     bigquery_max_bytes_billed: int = field(
-        default_factory=lambda: int(_env("PHASE6_BQ_MAX_BYTES_BILLED", str(50 * 1024**3)))
+        default_factory=lambda: _positive("PHASE6_BQ_MAX_BYTES_BILLED", str(50 * 1024**3), int)
     )
-    bigquery_timeout_seconds: float = field(default_factory=lambda: float(_env("PHASE6_BQ_TIMEOUT_SECONDS", "120")))
+    bigquery_timeout_seconds: float = field(default_factory=lambda: _positive("PHASE6_BQ_TIMEOUT_SECONDS", "120", float))
     # Origins the local preview sends CORS headers to (`:*` any port, `*` any origin), comma-separated.
     preview_cors_origins: tuple[str, ...] = field(default_factory=lambda: tuple(
         origin.strip() for origin in _env("PHASE6_PREVIEW_CORS_ORIGINS", LOCAL_DEVELOPMENT_ORIGINS).split(",")
@@ -43,9 +59,12 @@ class Settings:
     def fixed_now(self) -> datetime | None:
         if not self.now_override:
             return None
-        value = datetime.fromisoformat(self.now_override)
-        if value.tzinfo is None:
-            raise ValueError(f"PHASE6_NOW must carry a UTC offset, got {self.now_override!r}")
+        try:
+            value = datetime.fromisoformat(self.now_override)
+        except ValueError:
+            value = None
+        if value is None or value.tzinfo is None:
+            raise ConfigError(f"PHASE6_NOW must be an ISO-8601 time with a UTC offset, got {self.now_override!r}")
         return value
 
 
@@ -57,14 +76,18 @@ def local_path(url: str, scheme: str) -> Path:
     """
     prefix = f"{scheme}://"
     if not url.startswith(prefix):
-        raise ValueError(f"expected a {prefix} URL, got {url!r}")
+        raise ConfigError(f"expected a {prefix} URL, got {url!r}")
     rest = url[len(prefix):]
     if not rest:
-        raise ValueError(f"{url!r} names no path")
+        raise ConfigError(f"{url!r} names no path")
     if scheme == "file":
         return Path(rest)
     return Path(rest[1:] if rest.startswith("/") else rest)
 
 
 def season_window_start() -> date:
-    return date.fromisoformat(_env("PHASE6_SEASON_WINDOW_START", "2021-10-01"))
+    text = _env("PHASE6_SEASON_WINDOW_START", "2021-10-01")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"PHASE6_SEASON_WINDOW_START must be a date YYYY-MM-DD, got {text!r}") from None

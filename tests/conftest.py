@@ -1,6 +1,7 @@
 """Shared fixtures: a demo warehouse built once per test session, and an app wired to temp backends."""
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from pathlib import Path
@@ -21,16 +22,25 @@ DEMO_NOW = "2026-03-04T18:00:00+00:00"  # 13:00 ET on the demo's as-of day
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
-    """The default demo season, built once per session (or PHASE6_TEST_DEMO, a prebuilt file, copied)."""
+    """A copy of the default demo season for this session: of PHASE6_TEST_DEMO, a prebuilt file, or of one build
+    per test run, shared by the xdist workers (several tests open their session's copy read-write)."""
     target = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    prebuilt = os.environ.get("PHASE6_TEST_DEMO")
-    if prebuilt:
-        shutil.copy(prebuilt, target)
-        return target
+    shutil.copy(os.environ.get("PHASE6_TEST_DEMO") or default_demo_built_once(tmp_path_factory), target)
+    return target
+
+
+def default_demo_built_once(tmp_path_factory) -> Path:
+    """The xdist workers of one run share their base folder's parent; the first to take the lock builds."""
     from phase6.demo import DemoParams, build_demo
 
-    build_demo(target, DemoParams())
-    return target
+    base = tmp_path_factory.getbasetemp()
+    folder = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    built = folder / "default-demo.duckdb"
+    with (folder / "default-demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            build_demo(built, DemoParams())  # written aside and renamed: the file is whole once it exists
+    return built
 
 
 SMALL_NOW = "2026-01-16T18:00:00+00:00"
@@ -114,6 +124,6 @@ def cli_env(demo_app, tmp_path, monkeypatch):
     settings = demo_app.settings
     for name, value in (("PHASE6_WAREHOUSE", settings.warehouse_url), ("PHASE6_BUCKET", settings.bucket_url),
                         ("PHASE6_STATE", settings.state_url), ("PHASE6_EVENTS", settings.events_url),
-                        ("PHASE6_NOW", settings.now_override), ("COLUMNS", "250")):
+                        ("PHASE6_NOW", settings.now_override), ("COLUMNS", "80")):
         monkeypatch.setenv(name, value)
     return demo_app

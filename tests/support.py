@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
+from typing import Iterator, Mapping
 
 from phase6 import contract
 from phase6.runner import RunRequest
@@ -62,3 +68,26 @@ def forbidden_tokens(value, key: str | None = None) -> list[str]:
     if isinstance(value, str) and key != "player" and any(token in value for token in FORBIDDEN):
         return [f"{key}={value!r}"]
     return []
+
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+HOLD_THE_WAREHOUSE = """
+import sys
+from phase6.app import open_app
+application = open_app()  # as `run` does: read-write, for the whole run
+print("holding", flush=True)
+sys.stdin.read()
+application.close()
+"""
+
+
+@contextmanager
+def warehouse_held(env: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Another process holds the configured warehouse open read-write, as a run in progress does."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_WAREHOUSE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, **(env or {}), "PYTHONPATH": str(REPOSITORY)})
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        yield
+    finally:
+        holder.communicate("", timeout=60)

@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 import duckdb
+import pytest
 import yaml
 
 from deploy import verify
@@ -76,6 +77,7 @@ def test_the_bundle_holds_the_function_and_nothing_test_only():
     assert not [f for f in files if f.startswith(("tests/", ".venv/", ".git/", "docs/")) or f.endswith(".pyc")]
 
 
+@pytest.mark.install
 def test_the_bundled_function_runs_from_the_lock_alone(tmp_path):
     bundle = tmp_path / "bundle"
     build_bundle(bundle)

@@ -8,7 +8,8 @@ import urllib.request
 import pytest
 from typer.testing import CliRunner
 
-from phase6.cli_runtime import commands, post_cloud_event
+from phase6.cli import app
+from phase6.cli_runtime import post_cloud_event
 from tests.servers import FunctionServer, signals_warehouse
 
 
@@ -83,29 +84,53 @@ def test_event_without_pubsub_message_is_rejected(server):
     assert "found no data" in server.events_for("106")[0]["errors"][0]
 
 
-def test_cli_publish_sends_a_request_to_the_local_server(server):
-    result = CliRunner().invoke(commands, ["publish", "--to", server.url, "--types", "daily-signals", "--date", "2026-03-04",
-                                           "--correlation-id", "cli-1", "--structured"])
+def cli_publish(server: FunctionServer, monkeypatch, *args: str, now: str = "2026-03-04T17:00:00+00:00"):
+    """`publish` configured like the server (its events file), with its own game-day clock."""
+    monkeypatch.setenv("PHASE6_EVENTS", f"file://{server.events}")
+    monkeypatch.setenv("PHASE6_NOW", now)
+    return CliRunner().invoke(app, ["publish", "--to", server.url, *args])
+
+
+def test_cli_publish_sends_a_request_and_shows_the_completion_event(server, monkeypatch):
+    result = cli_publish(server, monkeypatch, "--types", "daily-signals", "--date", "2026-03-04",
+                         "--correlation-id", "cli-1", "--structured")
     assert result.exit_code == 0, result.output
     message_id = result.output.split("sent message ")[1].split()[0]
     [event] = server.events_for(message_id)
     assert (event["status"], event["correlation_id"], event["trigger_source"]) == ("success", "cli-1", "manual")
+    assert f"HTTP 200; run {event['run_id']} success" in result.output
 
 
-def test_cli_publish_reports_a_rejection_in_the_event_only(server):
-    result = CliRunner().invoke(commands, ["publish", "--to", server.url, "--json", '{"date": "2026-03-04"}'])
-    assert result.exit_code == 0, result.output
+def test_cli_publish_shows_a_rejection_by_the_function(server, monkeypatch):
+    """The server's clock is two days behind the CLI's here, so it rejects a date the CLI accepted: Pub/Sub
+    semantics answer HTTP 200, the completion event says rejected, and the command says so and fails."""
+    result = cli_publish(server, monkeypatch, "--types", "daily-signals", "--date", "2026-03-08",
+                         now="2026-03-06T17:00:00+00:00")
+    assert result.exit_code == 1, result.output
     message_id = result.output.split("sent message ")[1].split()[0]
-    assert "date: unknown field; did you mean target_date?" in server.events_for(message_id)[0]["errors"]
+    [event] = server.events_for(message_id)
+    assert event["status"] == "rejected"
+    assert f"HTTP 200; run {event['run_id']} rejected" in result.output
+    assert f"error: {event['errors'][0]}" in result.output and "2026-03-08" in event["errors"][0]
 
 
-def test_cli_publish_sends_pending_continuations(server, tmp_path):
+def test_cli_publish_refuses_what_the_function_would_reject_without_sending(server, monkeypatch):
+    before = server.events.read_bytes() if server.events.exists() else b""
+    result = cli_publish(server, monkeypatch, "--json", '{"date": "2026-03-04"}')
+    assert result.exit_code == 2
+    assert result.output.splitlines() == ["error: date: unknown field; did you mean target_date?",
+                                          "error: export_types: expected a non-empty list of export type or group "
+                                          "names (required), found nothing"]
+    assert (server.events.read_bytes() if server.events.exists() else b"") == before
+
+
+def test_cli_publish_sends_pending_continuations(server, tmp_path, monkeypatch):
     pending = tmp_path / "continuations.jsonl"
     message = {"message_id": "cont-1", "data": {"export_types": ["daily-signals"], "target_date": "2026-03-04",
                                                 "trigger_source": "continuation",
                                                 "continuation": {"of": "r0", "attempt": 1, "cursor": {}}}}
     pending.write_text(json.dumps(message) + "\n")
-    result = CliRunner().invoke(commands, ["publish", "--to", server.url, "--pending", str(pending)])
+    result = cli_publish(server, monkeypatch, "--pending", str(pending))
     assert result.exit_code == 0, result.output
     assert server.events_for("cont-1")[0]["trigger_source"] == "continuation"
     assert pending.read_text() == ""

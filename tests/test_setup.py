@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.test_locks import DEV_LOCK, RUNTIME_LOCK, read_lock
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,6 +27,7 @@ def fresh_venv(path: Path) -> Path:
     return path / "bin" / "python"
 
 
+@pytest.mark.install
 def test_the_readme_install_step_installs_exactly_the_locks(tmp_path):
     venv = tmp_path / "venv"
     make = subprocess.run(["make", "-C", str(REPO), "venv", f"VENV={venv}", f"PYTHON={BASE_PYTHON}"],
@@ -44,6 +47,7 @@ def test_the_readme_install_step_installs_exactly_the_locks(tmp_path):
     assert installed == locked
 
 
+@pytest.mark.install
 def test_the_bundled_pip_accepts_both_locks_without_an_unpinned_requirement(tmp_path):
     """The deployment's own build installs the lock with a pip we do not choose; the oldest we support is the one
     Python 3.11 bundles. `--require-hashes` refuses any requirement the lock does not pin."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import time
 
 from rich.console import Console
@@ -14,6 +15,7 @@ from phase6.cli import app
 from phase6.progress import stage_progress
 from phase6.runner import RunRequest
 from phase6.status import ENDPOINTS
+from tests.support import warehouse_held
 
 HOURS = 3600
 
@@ -53,8 +55,38 @@ def test_the_table_shows_every_endpoint_with_age_sla_and_state(cli_env):
     output = status().output
     assert all(endpoint.export_type in output for endpoint in ENDPOINTS)
     line = next(line for line in output.splitlines() if "daily-signals" in line)
-    assert "ok" in line and "26.0 h" in line and "never" not in line
-    assert "never" in next(line for line in output.splitlines() if "│ players " in line)
+    assert "ok" in line and "26 h" in line and "never" not in line
+    assert "never" in next(line for line in output.splitlines() if line.split()[:1] == ["players"])
+
+
+def test_the_table_is_readable_in_80_columns(cli_env, monkeypatch):
+    cli_env.runner.run(RunRequest(("tonight-players",), cli_env.clock.game_day()))
+    cli_env.close()
+    monkeypatch.setenv("COLUMNS", "80")
+    output = status().output
+    assert "…" not in output and all(len(line) <= 80 for line in output.splitlines())
+    rows = {line.split()[0]: line for line in output.splitlines() if line.split()[:1] and line.split()[0] in NAMES}
+    assert sorted(rows) == sorted(NAMES)  # every endpoint's name whole, on its own line
+    assert re.search(r" \d\d:\d\d:\d\d ", rows["tonight-players"]) and "+00:00" not in output
+
+
+NAMES = [endpoint.export_type for endpoint in ENDPOINTS]
+def test_operator_views_work_while_a_run_holds_the_warehouse(cli_env, tmp_path, monkeypatch):
+    """DuckDB lets no other process open a file a writer holds, not even read-only: `status` then takes the game
+    day from the last published status.json; `runs` and `report` never open the warehouse."""
+    cli_env.runner.run(RunRequest(("daily-signals",), cli_env.clock.game_day()))
+    cli_env.close()
+    monkeypatch.delenv("PHASE6_NOW")  # the game day comes from the demo warehouse's own clock
+    with warehouse_held():
+        held = CliRunner().invoke(app, ["status"])
+        runs = CliRunner().invoke(app, ["runs"])
+        report = CliRunner().invoke(app, ["report", "--latest", "--out", str(tmp_path / "report.html")])
+    assert held.exit_code == 1, held.output  # stale endpoints, but no error
+    assert "game day 2026-03-04" in held.output and "game day of the last status.json" in held.output
+    daily = next(line for line in held.output.splitlines() if line.split()[:1] == ["daily-signals"])
+    assert daily.split()[-1] == "ok"
+    assert runs.exit_code == 0 and "daily-signals" in runs.output
+    assert report.exit_code == 0 and (tmp_path / "report.html").exists()
 
 
 def test_status_before_any_run(cli_env):

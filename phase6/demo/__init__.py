@@ -1,6 +1,6 @@
 """Deterministic demo season in an embedded DuckDB warehouse (warehouse.md §4)."""
-from phase6.demo.build import build_demo
+from phase6.demo.build import build_demo, validate_params
 from phase6.demo.params import DemoParams, DemoReport
 from phase6.demo.selftest import DemoSelfTestError
 
-__all__ = ["DemoParams", "DemoReport", "DemoSelfTestError", "build_demo"]
+__all__ = ["DemoParams", "DemoReport", "DemoSelfTestError", "build_demo", "validate_params"]

@@ -27,7 +27,7 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     return None
 
 
-def _validate(params: DemoParams) -> None:
+def validate_params(params: DemoParams) -> None:
     if parse_hhmm(params.as_of_time_et) <= parse_hhmm(LATEST_SUBSET_VERSION_ET):
         raise ValueError("as_of_time_et must be later than 11:35 ET (the last seeded subset version)")
     if not params.season_start <= params.predictions_start <= params.as_of_date <= params.season_end:
@@ -48,7 +48,7 @@ def _remove(path: Path) -> None:
 def build_demo(path: Path, params: DemoParams = DemoParams(), progress: Progress | None = None) -> DemoReport:
     started = wall_time.monotonic()
     progress = progress or _no_progress
-    _validate(params)
+    validate_params(params)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     building = path.with_name(f".{path.name}.building")

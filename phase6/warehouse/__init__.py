@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from ..config import Settings, local_path
-from .base import ArrayParam, Rows, Warehouse, WarehouseError
+from .base import ArrayParam, Rows, Warehouse, WarehouseError, WarehouseInUse
 
-__all__ = ["ArrayParam", "Rows", "Warehouse", "WarehouseError", "open_warehouse"]
+__all__ = ["ArrayParam", "Rows", "Warehouse", "WarehouseError", "WarehouseInUse", "open_warehouse"]
 
 
 def open_warehouse(settings: Settings) -> Warehouse:

@@ -24,6 +24,10 @@ class WarehouseError(RuntimeError):
     """A query or insert failed; the message names the query."""
 
 
+class WarehouseInUse(WarehouseError):
+    """Another process holds the embedded warehouse's lock (a run): it cannot be opened, not even read-only."""
+
+
 class Warehouse(Protocol):
     def query(self, sql: str, params: Mapping[str, Any] | None = None, *, label: str = "") -> Rows: ...
 

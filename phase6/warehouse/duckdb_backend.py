@@ -12,7 +12,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from .base import ArrayParam, Rows, WarehouseError, plain_value
+from .base import ArrayParam, Rows, WarehouseError, WarehouseInUse, plain_value
 from .slices import Extract, TableSlice
 
 _PARAM = re.compile(r"\$(\w+)")
@@ -42,10 +42,13 @@ class DuckDBWarehouse:
     def __init__(self, path: Path, read_only: bool = False):
         if not path.exists():
             raise WarehouseError(f"DuckDB warehouse {path} does not exist; build it with `python -m phase6 demo`")
-        try:  # a corrupt file, or one locked by another process, fails here
-            self._use(duckdb.connect(str(path), read_only=read_only), path)
+        try:
+            connection = duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as error:
+            if isinstance(error, duckdb.IOException) and "lock" in str(error):  # 'Could not set lock on file ...'
+                raise WarehouseInUse(f"DuckDB warehouse {path} is in use by another process: {error}") from error
             raise WarehouseError(f"cannot open DuckDB warehouse {path}: {error}") from error
+        self._use(connection, path)
 
     @classmethod
     def over(cls, connection: duckdb.DuckDBPyConnection) -> "DuckDBWarehouse":
