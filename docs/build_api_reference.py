@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run as a script from anywhere: the repository's packages come first
 
 from exporters import catalog  # noqa: E402
-from phase6 import contract  # noqa: E402
+from tests import contract  # noqa: E402
 from phase6.app import open_app  # noqa: E402
 from phase6.config import Settings  # noqa: E402
 from phase6.runner import RunRequest  # noqa: E402

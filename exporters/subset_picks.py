@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from phase6.catalog import (ContentGuard, Document, ExportContext, ExportSpec, InsertRows, Materialization, Notice, Query,
-                            Rows)
+from phase6.catalog import (ContentGuard, Document, ExportContext, ExportSpec, InsertRows, Materialization, Notice, Probe,
+                            Published, Query, Rows)
 from phase6.formats import number, r1
 from phase6.seasons import month_start, subset_season_start, week_start
 from phase6.vocab import public_signal
@@ -32,7 +32,7 @@ PICKS_TABLE = "nba_predictions.current_subset_picks"
 LEGACY_SYSTEM_ID = "catboost_v9"  # current_subset_picks rows with a NULL system_id predate the column (warehouse.md §2.7)
 MIN_FEATURE_QUALITY = 85.0
 VERSION_FORMAT = "v_%Y%m%d_%H%M%S"
-MAX_AGE = 300
+PICKS = Published("picks/{date}.json", "picks", max_age=300, short_max_age=300)
 
 SUBSET_PREDICTIONS = Query(
     "subset_predictions",
@@ -411,8 +411,7 @@ def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document | Notic
                    for system_id, subset_id in unpublished_keys(picks, groups)]
     records = {row["subset_id"]: row for row in rows[SUBSET_RECORDS.name]}
     body = shape(ctx, groups, picks, records, signal)
-    return [*left_out_notices(left_out), *unpublished,
-            Document(f"picks/{ctx.target_date.isoformat()}.json", body, MAX_AGE, "dated")]
+    return [*left_out_notices(left_out), *unpublished, *PICKS.documents(ctx, body)]
 
 
 SPEC = ExportSpec(
@@ -422,8 +421,17 @@ SPEC = ExportSpec(
     critical=True,
     queries=(*SELECTION_QUERIES, PUBLISHED_PICKS, SUBSET_RECORDS),
     build=build,
-    paths=("picks/{date}.json",),
+    documents=(PICKS,),
+    probe=Probe("picks/{date}.json", sla_hours=26),
+    order=8,
+    groups=("tonight-set",),
     guard=ContentGuard(picks_published),
     materialization=Materialization((*SELECTION_QUERIES, VERSION_STATE), compute, applies),
-    description="Materialises the day's subset picks (versioned), then publishes the latest version by public model.",
+    summary="Materialises the day's subset picks (versioned), then publishes the latest version by public model.",
+    legacy=(
+        "A pick is no longer listed twice when both team sources know the player.",
+        "Before tip-off, a day with no stored version yet still gets picks, computed on the spot by the same rules.",
+        "Subsets with no pick are listed with `picks: []`.",
+        "An empty recomputation never replaces a version that had picks, and replays never add versions to a past date that has one.",
+    ),
 )

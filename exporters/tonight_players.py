@@ -25,12 +25,12 @@ from exporters.tonight import (
     prediction_key,
     season_stats,
 )
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
+from phase6.catalog import Document, ExportContext, ExportSpec, Probe, Published, Query, Rows
 from phase6.formats import integer, iso_date, number, r1, r2, r3
 from phase6.vocab import fatigue_level
 
-LONG_MAX_AGE = 86400
-SHORT_MAX_AGE = 300
+PLAYER_FILE = Published("tonight/player/{date}/{lookup}.json", "tonight-player", max_age=86400, short_max_age=300,
+                        pointer="tonight/player/{lookup}.json", pointer_max_age=300)
 DEFENSE_LOOKBACK_DAYS = 30
 LOCATION_MIN_GAMES = 3
 WELL_RESTED_DAYS = 3  # days_rest counts calendar days since the previous game, so 3 means two days off
@@ -368,16 +368,7 @@ def entities(ctx: ExportContext, day: DayIndex) -> list[str]:
 
 def build_entity(ctx: ExportContext, day: DayIndex, lookup: str) -> list[Document]:
     body = shape_player_file(ctx, day.players[lookup], day.defense)
-    return dated_and_pointer(
-        ctx,
-        body,
-        f"tonight/player/{ctx.target_date.isoformat()}/{lookup}.json",
-        f"tonight/player/{lookup}.json",
-        long_age=LONG_MAX_AGE,
-        short_age=SHORT_MAX_AGE,
-        pointer_age=SHORT_MAX_AGE,
-        entity=lookup,
-    )
+    return PLAYER_FILE.documents(ctx, body, entity=lookup)
 
 
 SPEC = ExportSpec(
@@ -389,6 +380,16 @@ SPEC = ExportSpec(
     prepare=index_day,
     entities=entities,
     build_entity=build_entity,
-    paths=("tonight/player/{date}/{lookup}.json", "tonight/player/{lookup}.json"),
-    description="One file per player of the day's context: context, numbers, fatigue, streak, factors, recent form.",
+    documents=(PLAYER_FILE,),
+    probe=Probe("tonight/player/", sla_hours=12),
+    order=6,
+    groups=("tonight-set",),
+    summary="One file per player of the day's context: context, numbers, fatigue, streak, factors, recent form.",
+    legacy=(
+        "`injury_status` is `available` for a healthy player; it was null.",
+        "`margin` keeps its decimal: a miss by 0.5 is no longer 0.",
+        "The prediction is the latest active one, not an arbitrary row.",
+        "`games_played` and `limited_data` are always present.",
+        "`fatigue.context_data` and the dated twin `tonight/player/{date}/{lookup}.json` are new.",
+    ),
 )

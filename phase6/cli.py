@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from exporters import EXPORT_MODULES, GROUPS, expand
+from exporters import catalog, expand, groups
 
 from .app import open_app, resolve_date
 from .config import Settings, local_path
@@ -67,12 +67,12 @@ def run(
 ) -> None:
     """Run export types for one game date and print a summary."""
     export_types = expand([name.strip() for name in types.split(",") if name.strip()])
-    unknown = [name for name in export_types if name not in EXPORT_MODULES]
+    unknown = [name for name in export_types if name not in catalog()]
     if unknown or mode not in ("live", "replay"):
         problems = [f"unknown export type {name!r}" for name in unknown]
         if mode not in ("live", "replay"):
             problems.append(f"mode must be live or replay, got {mode!r}")
-        known = ", ".join([*EXPORT_MODULES, *GROUPS])
+        known = ", ".join([*catalog(), *groups()])
         err.print("\n".join(problems) + f"\nknown: {known}")
         raise typer.Exit(2)
     if mode == "replay" and update_latest:

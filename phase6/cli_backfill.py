@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from exporters import EXPORT_MODULES, catalog, expand
+from exporters import catalog, expand
 
 from .app import open_app
 from .backfill import (
@@ -44,7 +44,7 @@ def backfill(
         err.print(f"--end {last} is before --start {first}")
         raise typer.Exit(2)
     requested = expand([name.strip() for name in types.split(",") if name.strip()])
-    unknown = [name for name in requested if name not in EXPORT_MODULES]
+    unknown = [name for name in requested if name not in catalog()]
     if unknown:
         err.print(f"unknown export types: {', '.join(unknown)}")
         raise typer.Exit(2)

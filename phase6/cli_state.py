@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from exporters import EXPORT_MODULES
+from exporters import export_types
 
 from .config import Settings
 from .formats import ts
@@ -101,8 +101,8 @@ def breakers(
 ) -> None:
     """Circuit breakers per export type; --reset TYPE closes one."""
     settings = Settings()
-    if reset is not None and reset not in EXPORT_MODULES:
-        err.print(f"unknown export type {reset!r}; known: {', '.join(EXPORT_MODULES)}")
+    if reset is not None and reset not in export_types():
+        err.print(f"unknown export type {reset!r}; known: {', '.join(export_types())}")
         raise typer.Exit(2)
     state = open_state(settings)
     try:

@@ -24,7 +24,7 @@ from typing import Any, Collection, Mapping, Protocol
 
 import orjson
 
-from exporters import EXPORT_MODULES, GROUPS, catalog, expand
+from exporters import catalog, expand, export_types, groups
 
 from .config import season_window_start
 from .runner import SAFE_ENTITY, default_update_latest
@@ -140,17 +140,18 @@ def parse(
     envelope: Envelope,
     clock: GameDayClock,
     *,
-    known_types: Collection[str] = tuple(EXPORT_MODULES),
+    known_types: Collection[str] | None = None,
     window_start: date | None = None,
     fanout_types: Collection[str] | None = None,
 ) -> Outcome:
     """Decode and validate one delivery. `clock` resolves "today"/"yesterday" and the season window's end.
+    `known_types` (default: the catalogue's export types) are the names a message may request;
     `fanout_types` (default: the catalogue's fan-out exports) are the types a continuation cursor may name."""
     payload = decode(envelope.data)
     if isinstance(payload, Rejected):
         return payload
     fanouts = frozenset(fanout_types if fanout_types is not None else catalogue_fanouts())
-    rules = Rules(clock.game_day(), window_start or season_window_start(), frozenset(known_types), fanouts)
+    rules = Rules(clock.game_day(), window_start or season_window_start(), frozenset(known_types if known_types is not None else export_types()), fanouts)
     if is_predictions_complete(payload):
         return parse_predictions_complete(payload, rules)
     return parse_export_request(payload, rules)
@@ -328,7 +329,7 @@ def check_export_types(payload: Mapping[str, Any], known: frozenset[str], proble
     expanded = expand([*names, "players"] if players else names)
     unknown = [name for name in expanded if name not in known]
     if unknown:
-        choices = ", ".join([*sorted(known), *GROUPS])
+        choices = ", ".join([*sorted(known), *groups()])
         problems.append(f"export_types: expected export type or group names ({choices}), found unknown {listed(unknown)}")
     return expanded
 

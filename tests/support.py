@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from phase6 import contract
+from tests import contract
 from phase6.runner import RunRequest
 
 FORBIDDEN = ("system_id", "subset_id", "prediction_id", "composite_score", "confidence_score", "catboost", "v9_",

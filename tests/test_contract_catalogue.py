@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from exporters import catalog
-from phase6 import contract
+from tests import contract
 from phase6.app import open_app
 from phase6.runner import RunRecord, RunRequest
 from phase6.storage.base import ObjectInfo

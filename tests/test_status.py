@@ -5,7 +5,8 @@ import json
 import re
 from datetime import date, datetime, timedelta, timezone
 
-from phase6 import contract, status
+from phase6 import status
+from tests import contract
 from phase6.jsonio import dumps
 from phase6.storage.base import ObjectInfo
 from phase6.storage.local import LocalBucket

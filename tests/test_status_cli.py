@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from phase6.cli import app
 from phase6.progress import stage_progress
 from phase6.runner import RunRequest
-from phase6.status import ENDPOINTS
+from phase6.status import endpoints
 
 HOURS = 3600
 
@@ -29,7 +29,7 @@ def test_fresh_endpoints_are_ok_and_missing_ones_stale(cli_env):
     assert result.exit_code == 1  # most endpoints were never written
     body = json.loads(result.output)
     by_type = {entry["export_type"]: entry for entry in body["endpoints"]}
-    assert list(by_type) == [endpoint.export_type for endpoint in ENDPOINTS]
+    assert list(by_type) == [endpoint.export_type for endpoint in endpoints()]
     assert by_type["daily-signals"]["status"] == "ok" and by_type["daily-signals"]["path"] == "signals/2026-03-04.json"
     assert 0 <= by_type["daily-signals"]["age_seconds"] < 600  # measured on the wall clock, like the object's time
     assert by_type["players"]["status"] == "stale" and by_type["players"]["last_written_at"] is None
@@ -51,7 +51,7 @@ def test_the_table_shows_every_endpoint_with_age_sla_and_state(cli_env):
     cli_env.runner.run(RunRequest(("daily-signals",), cli_env.clock.game_day()))
     cli_env.close()
     output = status().output
-    assert all(endpoint.export_type in output for endpoint in ENDPOINTS)
+    assert all(endpoint.export_type in output for endpoint in endpoints())
     line = next(line for line in output.splitlines() if "daily-signals" in line)
     assert "ok" in line and "26.0 h" in line and "never" not in line
     assert "never" in next(line for line in output.splitlines() if "│ players " in line)

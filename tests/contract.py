@@ -15,43 +15,63 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import vocab
+from exporters import catalog
+from phase6 import schemas, status, vocab
+from phase6.catalog import Published
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _LOOKUP = r"[a-z0-9]+"
 
-# Object path (relative to v1/) → schema name, in match order (players/index.json before players/{lookup}.json).
-ROUTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(f"^{pattern}$"), name)
-    for pattern, name in (
-        (rf"results/({_DATE}|latest)\.json", "results"),
-        (r"systems/performance\.json", "systems-performance"),
-        (rf"best-bets/({_DATE}|latest)\.json", "best-bets"),
-        (rf"predictions/({_DATE}|today)\.json", "predictions"),
-        (rf"tonight/({_DATE}|all-players)\.json", "tonight"),
-        (rf"tonight/player/({_DATE}/)?{_LOOKUP}\.json", "tonight-player"),
-        (rf"streaks/({_DATE}|today)\.json", "streaks"),
-        (rf"picks/{_DATE}\.json", "picks"),
-        (rf"signals/{_DATE}\.json", "signals"),
-        (r"subsets/performance\.json", "subsets-performance"),
-        (r"systems/subsets\.json", "systems-subsets"),
-        (r"subsets/season\.json", "subsets-season"),
-        (r"systems/models\.json", "systems-models"),
-        (r"players/index\.json", "players-index"),
-        (rf"players/{_LOOKUP}\.json", "player-profile"),
-        (rf"live-grading/({_DATE}|latest)\.json", "live-grading"),
-        (r"status\.json", "status"),
-    )
-)
-SCHEMA_NAMES: tuple[str, ...] = tuple(name for _, name in ROUTES)
+
+@dataclass(frozen=True)
+class Route:
+    """An object path pattern of the catalogue: which declaration it belongs to and whether it is the pointer."""
+
+    pattern: re.Pattern[str]
+    published: Published
+    pointer: bool
+
+    @property
+    def schema(self) -> str:
+        return self.published.schema
+
+
+def template_pattern(template: str) -> re.Pattern[str]:
+    """A declared path with `{date}` and `{lookup}` as named groups."""
+    escaped = re.escape(template).replace(r"\{date\}", f"(?P<date>{_DATE})").replace(r"\{lookup\}", f"(?P<lookup>{_LOOKUP})")
+    return re.compile(f"^{escaped}$")
+
+
+def declarations() -> list[Published]:
+    """Every document the catalogue declares, and status.json."""
+    return [published for spec in catalog().values() for published in spec.documents] + [status.DOCUMENT]
+
+
+@lru_cache(maxsize=1)
+def routes() -> tuple[Route, ...]:
+    """Object path (relative to v1/) → declaration, in match order: paths without a placeholder first
+    (players/index.json before players/{lookup}.json)."""
+    found = [Route(template_pattern(published.path), published, False) for published in declarations()]
+    found += [Route(template_pattern(published.pointer), published, True) for published in declarations() if published.pointer]
+    return tuple(sorted(found, key=lambda route: "{" in (route.published.pointer if route.pointer else route.published.path)))
+
+
+def schema_names() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(route.schema for route in routes()))
+
+
+def pointer_offsets() -> dict[str, tuple[int, ...]]:
+    """Schema → the target dates (G + offset) that may write its pointer."""
+    return {published.schema: spec.pointer_offsets for spec in catalog().values() for published in spec.documents}
+
 
 CHAMPION_CODENAME = "phoenix"  # api.md §0: the default champion, catboost_v9
 HYGIENE_SCHEMAS = frozenset({"picks", "signals", "subsets-performance", "systems-subsets", "subsets-season"})
@@ -67,68 +87,45 @@ TIMESTAMP_KEYS = frozenset({
 })
 DATE_KEYS = frozenset({"date", "game_day", "first_seen", "last_seen"})
 
-# §2.3: (long max-age of a dated file, short max-age when its date is >= G or it is not final, pointer max-age).
-DATED_CACHE = {
-    "results": (86400, 300, 300),
-    "best-bets": (86400, 300, 300),
-    "predictions": (3600, 300, 300),
-    "tonight": (86400, 300, 300),
-    "tonight-player": (86400, 300, 300),
-    "streaks": (86400, 3600, 3600),
-}
-FIXED_CACHE = {
-    "systems-performance": 3600, "picks": 300, "signals": 300, "subsets-performance": 3600, "systems-subsets": 86400,
-    "subsets-season": 3600, "systems-models": 86400, "players-index": 3600, "player-profile": 3600, "live-grading": 30,
-    "status": 60,
-}
-
-# §2.2: pointer / fixed path → (dated twin template, body key holding the twin's date).
-POINTERS: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"^results/latest\.json$"), "results/{date}.json", "game_date"),
-    (re.compile(r"^best-bets/latest\.json$"), "best-bets/{date}.json", "game_date"),
-    (re.compile(r"^predictions/today\.json$"), "predictions/{date}.json", "game_date"),
-    (re.compile(r"^live-grading/latest\.json$"), "live-grading/{date}.json", "game_date"),
-    (re.compile(r"^tonight/all-players\.json$"), "tonight/{date}.json", "game_date"),
-    (re.compile(rf"^tonight/player/(?P<lookup>{_LOOKUP})\.json$"), "tonight/player/{date}/{lookup}.json", "game_date"),
-    (re.compile(r"^streaks/today\.json$"), "streaks/{date}.json", "as_of_date"),
-)
-
-
 # ---------------------------------------------------------------------------------------------- routing
+
+
+def route(path: str) -> Route | None:
+    return next((candidate for candidate in routes() if candidate.pattern.match(path)), None)
 
 
 def schema_name(path: str) -> str | None:
     """The schema of an object path relative to v1/, or None when the path is not in the contract."""
-    for pattern, name in ROUTES:
-        if pattern.match(path):
-            return name
-    return None
+    found = route(path)
+    return found.schema if found else None
 
 
 def dated_twin(path: str, body: Any) -> str | None:
-    """The dated twin a pointer or fixed file must be byte-identical to (§2.2), or None for other paths."""
-    for pattern, template, date_key in POINTERS:
-        match = pattern.match(path)
-        if match:
-            twin_date = body.get(date_key) if isinstance(body, dict) else None
-            return template.format(date=twin_date, **match.groupdict()) if isinstance(twin_date, str) else None
-    return None
+    """The dated twin a pointer file must be byte-identical to (docs/api.md, "Pointers and dated twins"), or None
+    for other paths. The twin's date is the body's own (`game_date`, or `as_of_date` for streaks)."""
+    found = route(path)
+    if found is None or not found.pointer:
+        return None
+    twin_date = next((body.get(key) for key in ("game_date", "as_of_date") if isinstance(body, dict) and key in body), None)
+    if not isinstance(twin_date, str):
+        return None
+    return found.published.path.format(date=twin_date, **found.pattern.match(path).groupdict())
 
 
 def expected_cache_control(path: str, body: Any, game_day: date) -> str | None:
-    """The Cache-Control §2.3 requires for an object, or None for a path outside the contract."""
-    name = schema_name(path)
-    if name is None:
+    """The Cache-Control docs/api.md ("Caching") requires for an object, or None for a path outside the contract."""
+    found = route(path)
+    if found is None:
         return None
-    if name in FIXED_CACHE:
-        return f"public, max-age={FIXED_CACHE[name]}"
-    long_age, short_age, pointer_age = DATED_CACHE[name]
-    path_date = re.search(_DATE, path)
-    if path_date is None:
-        return f"public, max-age={pointer_age}"
-    final = not (name == "best-bets" and any(pick.get("result") == "PENDING" for pick in body.get("picks", [])))
-    long_lived = final and date.fromisoformat(path_date.group(0)) < game_day
-    return f"public, max-age={long_age if long_lived else short_age}"
+    published = found.published
+    if found.pointer:
+        return f"public, max-age={published.pointer_max_age}"
+    if not published.dated:
+        return f"public, max-age={published.max_age}"
+    path_date = found.pattern.match(path).group("date")
+    final = not (published.schema == "best-bets" and any(pick.get("result") == "PENDING" for pick in body.get("picks", [])))
+    long_lived = final and date.fromisoformat(path_date) < game_day
+    return f"public, max-age={published.max_age if long_lived else published.short_max_age}"
 
 
 def expected_content_encoding(data: bytes) -> str | None:
@@ -140,11 +137,13 @@ def expected_content_encoding(data: bytes) -> str | None:
 
 
 def load_schema(name: str) -> dict[str, Any]:
-    return json.loads((SCHEMA_DIR / f"{name}.json").read_text())
+    """schemas/<name>.json; status.json's with the catalogue's export types and probes filled in."""
+    schema = schemas.load(name)
+    return status.schema(schema) if name == "status" else schema
 
 
 def schema_files() -> list[Path]:
-    return sorted(SCHEMA_DIR.glob("*.json"))
+    return sorted(schemas.SCHEMA_DIR.glob("*.json"))
 
 
 @lru_cache(maxsize=None)
@@ -155,7 +154,7 @@ def _validator(name: str) -> Any:
     from referencing import Registry, Resource
 
     registry = Registry().with_resources(
-        (schema["$id"], Resource.from_contents(schema)) for schema in (json.loads(p.read_text()) for p in schema_files())
+        (schema["$id"], Resource.from_contents(schema)) for schema in (load_schema(p.stem) for p in schema_files())
     )
     base = jsonschema.Draft202012Validator
     strict_types = base.TYPE_CHECKER.redefine(
@@ -1231,7 +1230,6 @@ INVARIANTS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
 
 # ---------------------------------------------------------------------------------------------- one run's catalogue
 
-POINTER_OFFSETS = {"results": (-1, 0)}  # §2.2: target dates (G + offset) that may write the pointer; others G only
 
 
 def scope_violations(bodies: dict[str, Any], mode: str, target_date: date, game_day: date) -> list[str]:
@@ -1253,7 +1251,7 @@ def scope_violations(bodies: dict[str, Any], mode: str, target_date: date, game_
             continue
         if mode != "live":
             problems.append(f"{path}: a {mode} run wrote a pointer, fixed or global file (§2.1)")
-        elif dated_twin(path, body) is not None and offset not in POINTER_OFFSETS.get(name, (0,)):
+        elif dated_twin(path, body) is not None and offset not in pointer_offsets().get(name, (0,)):
             problems.append(f"{path}: pointer written for target G{offset:+d} (§2.2)")
     latest = bodies.get("results/latest.json")
     if latest is not None and not latest.get("results"):
