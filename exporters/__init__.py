@@ -16,7 +16,7 @@ ALL = "all"
 
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, ExportSpec]:
-    """Every export type's spec, by name, in the order the specs declare (status.json's and docs/api.md's)."""
+    """Every export type's spec, by name, in the order the specs declare (status.json's endpoints and docs/api.md)."""
     return discover(__name__)
 
 

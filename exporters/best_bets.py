@@ -1,4 +1,4 @@
-"""best-bets → best-bets/{date}.json + best-bets/latest.json (api.md §3.3): tiered picks from the champion's active
+"""best-bets → best-bets/{date}.json + best-bets/latest.json: tiered picks from the champion's active
 predictions, graded when the date has been graded (PENDING until then)."""
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ def team_of(lookup: str, teams: Mapping[str, Mapping[str, Any]], graded: Mapping
 
 def shape_pick(row: Mapping[str, Any], team: str, opponent: str, names: Mapping[str, str],
                history: Mapping[str, Any] | None, fatigue: float | None, graded: Mapping[str, Any] | None) -> dict:
-    """One unranked pick (rank is set after tiering); keys in the api.md order."""
+    """One unranked pick (rank is set after tiering); keys in the published order."""
     line = number(row["current_points_line"])
     predicted = number(row["predicted_points"])
     confidence = number(row["confidence_score"]) / 100

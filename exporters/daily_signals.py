@@ -1,4 +1,4 @@
-"""daily-signals → signals/{date}.json (api.md §3.9): the champion's market signal for the date."""
+"""daily-signals → signals/{date}.json: the champion's market signal for the date."""
 from __future__ import annotations
 
 from typing import Mapping

@@ -1,4 +1,4 @@
-"""live-grading → live-grading/{date}.json and live-grading/latest.json (api.md §3.15): the champion's predictions of
+"""live-grading → live-grading/{date}.json and live-grading/latest.json: the champion's predictions of
 the date graded against the warehouse box scores (no external HTTP), final or trending."""
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ so its status is final; minutes_played instead of the minutes string)."""
 
 
 def box_score_state(box: Mapping[str, Any]) -> str:
-    """warehouse.md §2.16: "final" in the feed text, else in progress once a period has started, else scheduled."""
+    """From the box-score feed's text: "final" in it, else in progress once a period has started, else scheduled."""
     if "final" in (box.get("game_status") or "").lower():
         return "final"
     return "in_progress" if (integer(box.get("period")) or 0) > 0 else "scheduled"

@@ -1,4 +1,4 @@
-"""model-registry → systems/models.json (api.md §3.13): which model files served each system in (G − 7, G]."""
+"""model-registry → systems/models.json: which model files served each system in (G − 7, G]."""
 from __future__ import annotations
 
 from datetime import timedelta

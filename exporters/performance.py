@@ -1,4 +1,4 @@
-"""performance → systems/performance.json (api.md §3.2): every system's rolling windows as of G − 1, with the
+"""performance → systems/performance.json: every system's rolling windows as of G − 1, with the
 model behind it (model_info) and its last-30-day record by edge tier (tier_breakdown)."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""players → players/index.json and players/{lookup}.json (api.md §3.14): the champion's track record per player,
+"""players → players/index.json and players/{lookup}.json: the champion's track record per player,
 with his game log, splits and next game. Global files relative to G, written by live runs only.
 
 Fan-out with a fixed set of queries: everything is read for all players at once and grouped once per run.

@@ -1,4 +1,4 @@
-"""predictions → predictions/{date}.json + predictions/today.json (api.md §3.4): the champion's active predictions by game."""
+"""predictions → predictions/{date}.json + predictions/today.json: the champion's active predictions by game."""
 from __future__ import annotations
 
 import re

@@ -1,4 +1,4 @@
-"""results → results/{date}.json + pointer results/latest.json (api.md §3.1): the champion's graded rows for a date."""
+"""results → results/{date}.json + pointer results/latest.json: the champion's graded rows for a date."""
 from __future__ import annotations
 
 from typing import Any, Mapping
@@ -206,7 +206,7 @@ def shape(ctx: ExportContext, graded_rows: Rows, names: Mapping[str, str]) -> di
 
 
 def pointer_may_move(current: dict[str, Any] | None, new: dict[str, Any]) -> bool:
-    """api.md §2.2: never to an empty day, never back to an older date."""
+    """docs/api.md, "Pointers and dated twins": never to an empty day, never back to an older date."""
     if not new["results"]:
         return False
     return current is None or str(current.get("game_date") or "") <= new["game_date"]

@@ -1,4 +1,4 @@
-"""season-subsets → subsets/season.json (api.md §3.12): every published subset pick of the subset season before G,
+"""season-subsets → subsets/season.json: every published subset pick of the subset season before G,
 graded, by public model, with the record of each model's broadest subset."""
 from __future__ import annotations
 

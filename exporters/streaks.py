@@ -1,4 +1,4 @@
-"""streaks → streaks/{date}.json + fixed streaks/today.json (api.md §3.7): players on a run of OVERs, UNDERs or
+"""streaks → streaks/{date}.json + fixed streaks/today.json: players on a run of OVERs, UNDERs or
 correct champion calls, as of the target date."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""subset-definitions → systems/subsets.json (api.md §3.11): the active subsets by public model, with public descriptions."""
+"""subset-definitions → systems/subsets.json: the active subsets by public model, with public descriptions."""
 from __future__ import annotations
 
 from typing import Mapping

@@ -1,4 +1,4 @@
-"""subset-performance → subsets/performance.json (api.md §3.10): every public subset's hit rate and ROI over
+"""subset-performance → subsets/performance.json: every public subset's hit rate and ROI over
 completed days, in six windows anchored on G and ending on G − 1, from one grouped query."""
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""subset-picks (api.md §3.8): materialise the day's subset picks into nba_predictions.current_subset_picks
-(warehouse.md §3.5), then publish picks/{date}.json from the latest version, or from the same selection computed on
-the fly when the date has no version yet."""
+"""subset-picks: materialise the day's subset picks into nba_predictions.current_subset_picks,
+then publish picks/{date}.json from the latest version, or from the same selection computed on the fly when the date has no version yet."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -29,7 +28,7 @@ from .common import (
 )
 
 PICKS_TABLE = "nba_predictions.current_subset_picks"
-LEGACY_SYSTEM_ID = "catboost_v9"  # current_subset_picks rows with a NULL system_id predate the column (warehouse.md §2.7)
+LEGACY_SYSTEM_ID = "catboost_v9"  # current_subset_picks rows with a NULL system_id predate the column
 MIN_FEATURE_QUALITY = 85.0
 VERSION_FORMAT = "v_%Y%m%d_%H%M%S"
 PICKS = Published("picks/{date}.json", "picks", max_age=300, short_max_age=300)
@@ -128,7 +127,7 @@ month and the Monday of the week."""
 SELECTION_QUERIES = (ACTIVE_SUBSET_DEFINITIONS, CHAMPION_SIGNAL, SUBSET_PREDICTIONS, TEAM_LOOKUP, FEATURE_QUALITY, REGISTRY_NAMES)
 
 
-# ---- Candidates and selection (warehouse.md §3.5), shared by the materialisation and the on-the-fly fallback ----
+# ---- Candidates and selection, shared by the materialisation and the on-the-fly fallback ----
 
 def modal_versions(prediction_rows: Rows) -> dict[str, str | None]:
     """system_id → the day's most frequent model_version among its active lined rows (ties: the greatest string)."""
@@ -228,7 +227,7 @@ def selections(groups: list[PublicModelGroup], candidates: Mapping[str, Rows],
     ]
 
 
-# ---- Materialisation (api.md §3.8 step 1) ----
+# ---- Materialisation ----
 
 def next_version(generated_at: datetime, current_max: str | None) -> tuple[str, datetime]:
     """(version_id, computed_at): the run's UTC second, or one second after the date's greatest version if that is
@@ -316,7 +315,7 @@ def applies(ctx: ExportContext, rows: Mapping[str, Rows]) -> bool:
     return not (state and state[0]["max_version_id"])
 
 
-# ---- picks/{date}.json (api.md §3.8 step 2) ----
+# ---- picks/{date}.json ----
 
 def window_record(wins: Any, graded: Any) -> dict[str, Any]:
     wins, graded = int(wins or 0), int(graded or 0)

@@ -1,4 +1,4 @@
-"""tonight → tonight/{date}.json and the fixed tonight/all-players.json (api.md §3.5): every player in the day's
+"""tonight → tonight/{date}.json and the fixed tonight/all-players.json: every player in the day's
 context, placed in his game, with season numbers, the last 10 games, injury status, fatigue, and the champion's line.
 
 The day's player queries (DAY_PLAYERS, SEASON_GAMES, RECENT_GAMES, SCHEDULE) are shared with tonight-players and

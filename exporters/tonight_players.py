@@ -1,4 +1,4 @@
-"""tonight-players → tonight/player/{date}/{lookup}.json and the fixed tonight/player/{lookup}.json (api.md §3.6):
+"""tonight-players → tonight/player/{date}/{lookup}.json and the fixed tonight/player/{lookup}.json:
 one file per player in the date's context.
 
 Fan-out with a fixed set of queries: everything is read for all players of the date at once (mostly the queries of
@@ -232,7 +232,7 @@ def factor(name: str, direction: str, description: str, **fields: Any) -> dict[s
 def tonights_factors(
     day_player: Mapping[str, Any], season_games: Rows, opponent_defense: Mapping[str, Any] | None
 ) -> list[dict[str, Any]]:
-    """The §3.6 factors whose condition holds, in the contract's order."""
+    """The factors whose condition holds, in the published order (docs/api.md, Tonight player)."""
     factors = []
     with_rest = rest_days(season_games)
     b2b = [game for game, rest in with_rest if rest == 1]
@@ -310,14 +310,14 @@ def prediction_block(prediction: Mapping[str, Any] | None) -> dict[str, Any] | N
         "confidence_score": r2(prediction["confidence_score"]),
         "recommendation": prediction["recommendation"],
         "line": r2(line_of(prediction)),
-        "edge": r2(prediction.get("line_margin")),  # the stored signed margin, predicted − line (api.md §3.6)
+        "edge": r2(prediction.get("line_margin")),  # the stored signed margin, predicted − line
         "pace_adjustment": r2(prediction.get("pace_adjustment")),
         "similar_games": integer(prediction.get("similar_games_count")),
     }
 
 
 def empty_player_file(ctx: ExportContext, lookup: str, name: str | None) -> dict[str, Any]:
-    """The §3.6 empty form, for a player without a context row on the date."""
+    """The empty form, for a player without a context row on the date."""
     return {
         "player_lookup": lookup,
         "player_full_name": name or lookup,

@@ -47,7 +47,7 @@ def export_request(
     types: Optional[str], date_text: Optional[str], mode: Optional[str], update_latest: Optional[bool],
     min_games: Optional[int], correlation_id: Optional[str], trigger_source: str,
 ) -> dict[str, Any]:
-    """The message of messages.md §1 with only the fields given; the function applies the defaults."""
+    """The message of docs/messages.md with only the fields given; the function applies the defaults."""
     fields = {
         "export_types": [name.strip() for name in types.split(",") if name.strip()] if types is not None else None,
         "target_date": date_text,

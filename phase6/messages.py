@@ -1,12 +1,12 @@
-"""The message contract (messages.md): Pub/Sub envelope → export request, predictions-complete event or rejection.
+"""The message contract: Pub/Sub envelope → export request, predictions-complete event or rejection.
 
 `parse(envelope, clock)` never raises for bad input: every outcome is an `Accepted`, `Ignored` or `Rejected`,
 and a rejection lists every problem found at once, each naming the field, what was expected and what was found.
 
 Which shape a payload is — decided before anything else, from its keys alone:
 
-* it has any of `export_types`, `export_type`, `players`, `target_date` → an **export request** (§1);
-* otherwise it has `game_date` or `status` → a **predictions-complete event** (§2);
+* it has any of `export_types`, `export_type`, `players`, `target_date` → an **export request**;
+* otherwise it has `game_date` or `status` → a **predictions-complete event**;
 * otherwise → an export request (which then fails with "export_types is required").
 
 So `{"game_date": ..., "export_types": [...]}` is an export request (and gets "did you mean target_date?"),
@@ -158,7 +158,7 @@ def parse(
 
 
 def decode(data: object) -> dict[str, Any] | Rejected:
-    """Envelope problems of messages.md §3: base64 → UTF-8 → JSON → object, at most 64 KiB."""
+    """Envelope problems of docs/messages.md: base64 → UTF-8 → JSON → object, at most 64 KiB."""
     if data is None or data == "":
         return Rejected(("message.data: expected a base64-encoded JSON object, found no data",))
     if not isinstance(data, str):

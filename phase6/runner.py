@@ -62,7 +62,7 @@ class ExportResult:
     kept: list[str] = field(default_factory=list)  # paths whose published version a guard kept (see warnings)
 
     def public(self) -> dict[str, Any]:
-        """The completion-event form (messages.md §4)."""
+        """The completion-event form."""
         result = {
             "status": self.status,
             "files": self.files,
@@ -162,7 +162,7 @@ class FanoutControl:
 
 
 def default_update_latest(mode: str, target_date: date, game_day: date) -> bool:
-    """messages.md §1: true in live mode when the target is today or yesterday, false otherwise."""
+    """docs/messages.md: true in live mode when the target is today or yesterday, false otherwise."""
     return mode == "live" and target_date in (game_day, game_day - timedelta(days=1))
 
 
@@ -612,8 +612,8 @@ def _public(results: Mapping[str, ExportResult]) -> dict[str, Any]:
 
 
 def may_write(document: Document, spec: ExportSpec, ctx: ExportContext) -> bool:
-    """api.md §2: dated files always; pointers only in live runs with update_latest for the allowed target dates;
-    global files only in live runs."""
+    """docs/api.md, "Scopes": dated files always; pointers only in live runs with update_latest for the allowed
+    target dates; global files only in live runs."""
     if document.scope == "dated":
         return True
     if not ctx.is_live:

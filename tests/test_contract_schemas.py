@@ -1,6 +1,6 @@
-"""The contract schemas and checks (phase6/contract.py, schemas/) on hand-made documents written from api.md.
+"""The contract schemas and checks (phase6/contract.py, schemas/) on hand-made documents written from docs/api.md.
 
-Each endpoint has a small valid document that must pass; each mutation breaks one rule of api.md and must fail,
+Each endpoint has a small valid document that must pass; each mutation breaks one rule of docs/api.md and must fail,
 which proves the schemas and checks can fail.
 """
 from __future__ import annotations
@@ -410,7 +410,7 @@ def delete(*keys: Any) -> Callable[[dict[str, Any]], None]:
 
 
 INVALID = [
-    # wrong confidence scale (§1.6)
+    # wrong confidence scale
     ("results", set_in("results", 0, "confidence", value=82.0), "0–1 confidence on the 0–100 scale"),
     ("best-bets", set_in("picks", 0, "confidence", value=84.0), "0–1 confidence on the 0–100 scale"),
     ("predictions", set_in("games", 0, "predictions", 0, "prediction", "confidence", value=187.0), "confidence above 100"),
@@ -440,13 +440,13 @@ INVALID = [
     ("picks", set_in("model_groups", 0, "subsets", 0, "picks", 0, "rank", value=1), "extra key in a picks/ pick"),
     ("subsets-season", set_in("model_groups", 0, "dates", 0, "picks", 0, "edge", value=6.0), "extra key in a season pick"),
     ("picks", set_in("model_groups", 0, "subsets", 0, "picks", 0, "created_at", value=None), "optional created_at written as null"),
-    # timestamps and dates (§1.3)
+    # timestamps and dates
     ("results", set_in("generated_at", value="2026-03-04T18:00:00.123456Z"), "timestamp with Z"),
     ("predictions", set_in("generated_at", value="2026-03-04T18:00:00+00:00"), "timestamp without microseconds"),
     ("best-bets", set_in("picks", 0, "model_attribution", "predicted_at", value="2026-03-04 18:00:00"), "naive timestamp"),
     ("streaks", set_in("as_of_date", value="2026-3-4"), "bad date"),
     ("status", set_in("endpoints", 0, "last_written_at", value="2026-03-04T17:59:00"), "naive last_written_at"),
-    # numbers (§1.4)
+    # numbers
     ("results", set_in("summary", "correct", value=1.0), "count written as a float"),
     ("results", set_in("summary", "avg_mae", value=3), "float written as an integer literal"),
     ("predictions", set_in("games", 0, "predictions", 0, "prediction", "points", value=22.555), "float with 3 decimals in a float2"),
@@ -458,15 +458,15 @@ INVALID = [
     ("picks", set_in("model_groups", 0, "model_id", value="catboost_v9"), "raw system id as model_id"),
     ("signals", set_in("metrics", "conditions", value="BALANCED"), "raw skew"),
     ("status", set_in("run", "exports", "results", value="error"), "unknown export status"),
-    # optional keys (§1.5)
+    # optional keys
     ("tonight", delete("games", 0, "players", 0, "props"), "has_line player without props"),
     ("tonight", set_in("games", 0, "players", 1, "last_10_record", value=None), "no-line player with last_10_record"),
     ("signals", set_in("note", value="No data available for this date"), "note on a day with a row"),
     ("live-grading", delete("predictions", 1, "margin_vs_line"), "pending row without margin_vs_line: null"),
-    # key order (§1.2)
+    # key order
     ("signals", set_in("metrics", value={"picks": 4, "conditions": "balanced"}), "metrics keys out of shape order"),
     ("predictions", lambda body: body.update(generated_at=body.pop("generated_at")), "generated_at moved to the end"),
-    # game_time (§1.3)
+    # game_time
     ("tonight", set_in("games", 0, "game_time", value=" 7:30 PM ET"), "leading space in game_time"),
     ("tonight", set_in("games", 0, "game_time", value="07:30 PM ET"), "leading zero in game_time"),
     # fixed values
@@ -476,7 +476,7 @@ INVALID = [
     ("status", set_in("endpoints", 0, "sla_seconds", value=3600), "wrong SLA"),
     ("status", lambda body: body["endpoints"].pop(), "14 endpoints"),
     ("status", lambda body: body["endpoints"].reverse(), "endpoints out of order"),
-    # a DNP is not a game; a game's label is its over_under_result (§1.8)
+    # a DNP is not a game; a game's label is its over_under_result
     ("player-profile", lambda body: body["game_log"][0].update(points=0, minutes=0.0, margin=-20.5), "a DNP in the game log"),
     ("tonight-player", lambda body: body["recent_form"][2].update(points=0, minutes=None, margin=-20.5), "a DNP in recent_form"),
     ("player-profile", set_in("game_log", 0, "over_under", value="PUSH"), "a label that is not an over_under_result"),
@@ -574,7 +574,7 @@ def test_a_date_like_string_must_be_a_date_or_a_timestamp_anywhere():
     body = predictions_doc()
     body["games"][0]["predictions"][0]["model_attribution"]["model_version"] = "2026-03-04T10:00:00Z"
     assert contract.value_format_violations(body) == [
-        "/games/0/predictions/0/model_attribution/model_version: '2026-03-04T10:00:00Z' is neither a date nor a §1.3 timestamp"
+        "/games/0/predictions/0/model_attribution/model_version: '2026-03-04T10:00:00Z' is neither a date nor a timestamp"
     ]
 
 
@@ -637,7 +637,7 @@ def test_expected_cache_control(path, body, max_age):
     assert contract.expected_cache_control(path, body, G) == f"public, max-age={max_age}"
 
 
-# ------------------------------------------------------------------------------------------- hygiene (§1.7)
+# ------------------------------------------------------------------------------------------- hygiene
 
 
 def test_hygiene_ignores_files_outside_its_scope():

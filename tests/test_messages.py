@@ -1,4 +1,4 @@
-"""The message contract (messages.md): envelope, export requests, predictions-complete events, rejections."""
+"""The message contract: envelope, export requests, predictions-complete events, rejections."""
 from __future__ import annotations
 
 import base64

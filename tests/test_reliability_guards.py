@@ -103,7 +103,7 @@ def test_replay_never_touches_live_pointers_or_fixed_paths(demo_app, tmp_path):
         assert record.status == "success", record.errors
     after = bucket_bytes(root)
     changed = sorted(name for name, body in live.items() if after[name] != body)
-    assert changed == ["status.json"]  # api.md §2.1: the run's status is written at the end of every run
+    assert changed == ["status.json"]  # docs/api.md, "Scopes": the run's status is written at the end of every run
     new = sorted(set(after) - set(live))
     assert new and all(any(day in name for day in replayed) for name in new), new
 

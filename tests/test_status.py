@@ -1,4 +1,4 @@
-"""status.json (api.md §3.16): the pure builder and the probe selection."""
+"""status.json: the pure builder and the probe selection."""
 from __future__ import annotations
 
 import json
