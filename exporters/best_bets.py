@@ -23,7 +23,7 @@ from .common import (
 
 
 BEST_BETS = Published("best-bets/{date}.json", "best-bets", max_age=86400, short_max_age=300,
-                      pointer="best-bets/latest.json", pointer_max_age=300)  # final: no pick is PENDING
+                      pointer="best-bets/latest.json", pointer_max_age=300, final_when="no pick is PENDING")
 METHODOLOGY = (
     "Tiered selection: OVER and UNDER, edge/confidence thresholds, excludes stars and broken 88-90% tier"
 )

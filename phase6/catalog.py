@@ -80,6 +80,7 @@ class Published:
     short_max_age: int | None = None
     pointer: str | None = None
     pointer_max_age: int | None = None
+    final_when: str = ""  # for the reference: when a dated file's content is final, if not always (build: final=)
 
     def __post_init__(self) -> None:
         if self.dated and self.short_max_age is None:
