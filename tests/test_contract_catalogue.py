@@ -39,30 +39,25 @@ SCENARIOS = {
 UNGRADED_SCENARIOS = ("as-of-day-live", "all-star-break-replay", "future-game-day-replay")
 TIMESTAMP_VALUE = re.compile(rb'"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00"')
 
-# docs/api.md: the objects each export type writes for a target date {d}; "pointer" files only in a live run for G.
-DATED_PATHS = {
-    "results": ["results/{d}.json"],
-    "best-bets": ["best-bets/{d}.json"],
-    "predictions": ["predictions/{d}.json"],
-    "tonight": ["tonight/{d}.json"],
-    "streaks": ["streaks/{d}.json"],
-    "subset-picks": ["picks/{d}.json"],
-    "daily-signals": ["signals/{d}.json"],
-    "live-grading": ["live-grading/{d}.json"],
-}
-LIVE_G_PATHS = {
-    "performance": ["systems/performance.json"],
-    "best-bets": ["best-bets/latest.json"],
-    "predictions": ["predictions/today.json"],
-    "tonight": ["tonight/all-players.json"],
-    "streaks": ["streaks/today.json"],
-    "subset-performance": ["subsets/performance.json"],
-    "subset-definitions": ["systems/subsets.json"],
-    "season-subsets": ["subsets/season.json"],
-    "model-registry": ["systems/models.json"],
-    "players": ["players/index.json"],
-    "live-grading": ["live-grading/latest.json"],
-}
+
+
+def dated_paths(target: date) -> list[str]:
+    """The dated files (not per player) every run writes for its target date, from the declarations."""
+    return [published.path.format(date=target) for spec in catalog().values() for published in spec.documents
+            if published.dated and "{lookup}" not in published.path]
+
+
+def live_g_paths() -> list[str]:
+    """What a live run for G writes besides: pointers (not per player; a guarded pointer may stay on an earlier day)
+    and global files."""
+    paths = []
+    for spec in catalog().values():
+        for published in spec.documents:
+            if published.pointer and "{lookup}" not in published.pointer and spec.pointer_guard is None:
+                paths.append(published.pointer)
+            elif not published.dated and "{lookup}" not in published.path:
+                paths.append(published.path)
+    return paths
 
 
 @dataclass
@@ -154,9 +149,9 @@ def test_files_agree_with_each_other_and_pointers_with_their_twins(run):
 
 
 def test_each_export_wrote_its_objects(run):
-    expected = [path.format(d=run.target) for name in catalog() for path in DATED_PATHS.get(name, [])]
+    expected = dated_paths(run.target)
     if run.mode == "live" and run.target == GAME_DAY:
-        expected += [path for name in catalog() for path in LIVE_G_PATHS.get(name, [])]
+        expected += live_g_paths()
     if run.mode == "live" and run.target == GAME_DAY - timedelta(days=1):
         expected.append("results/latest.json")  # G − 1 is graded, so the pointer moves to it
     assert sorted(set(expected) - set(run.raw)) == []

@@ -14,6 +14,7 @@ from typing import Any, Callable
 import jsonschema
 import pytest
 
+from phase6 import status
 from tests import contract
 
 TS = "2026-03-04T18:00:00.123456+00:00"
@@ -303,6 +304,9 @@ def status_doc() -> dict[str, Any]:
         "model-registry": ("systems/models.json", 172800), "players": ("players/index.json", 691200),
         "live-grading": ("live-grading/latest.json", 93600),
     }
+    for endpoint in status.endpoints():  # endpoints added after these: their declared probe, as written for G
+        probed = endpoint.probe.format(date="2026-03-04") + ("janedoe.json" if endpoint.probe.endswith("/") else "")
+        paths.setdefault(endpoint.export_type, (probed, endpoint.sla_seconds))
     written = "2026-03-04T17:59:00.000000+00:00"
     service = {"status": "healthy", "message": "ok", "last_update": written, "age_minutes": 1.0, "is_stale": False}
     return {
