@@ -6,9 +6,14 @@ Usage: python deploy/bundle.py DEST   (DEST must not exist; cloudbuild.yaml depl
 `.gcloudignore` uses gitignore syntax; this implements the part of it the file uses: comments, `!` negation,
 a trailing `/` for directories only, a leading or inner `/` anchoring to the root, and `*`, `**`, `?`, `[...]`.
 As in git, nothing below an ignored directory can be re-included.
+
+`function_sources` is what the upload must carry of the repository's Python: every module `main.py` can import,
+found by reading the import statements (those inside functions too, such as the backends chosen by URL);
+tests/test_deploy_bundle.py checks that the bundle carries exactly those.
 """
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import sys
@@ -18,6 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 IGNORE_FILE = ".gcloudignore"
 LOCK_FILE = "requirements-lock.txt"
+ENTRY_MODULE = "main"
+PACKAGES = ("phase6", "exporters")  # the repository's own packages; `exporters` modules are found by discovery
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,45 @@ def bundle_files(source: Path) -> list[str]:
             else:
                 kept.append(relative)
     return sorted(kept)
+
+
+def function_sources(source: Path = REPO) -> list[str]:
+    """Relative paths of the repository's Python files the function can import, sorted: `main.py`, what it
+    imports, transitively, and every module of `exporters` (the catalogue imports them all)."""
+    found: dict[str, str] = {}
+    pending = [ENTRY_MODULE]
+    while pending:
+        name = pending.pop()
+        path = module_path(source, name)
+        if name in found or path is None:
+            continue
+        found[name] = path.relative_to(source).as_posix()
+        parts = name.split(".")
+        pending += [".".join(parts[:end]) for end in range(1, len(parts))]  # parent packages run first
+        pending += [imported for imported in imports_of(name, path) if imported.split(".")[0] in (ENTRY_MODULE, *PACKAGES)]
+        if name == "exporters":
+            pending += [f"exporters.{module.stem}" for module in (source / "exporters").glob("*.py") if module.stem != "__init__"]
+    return sorted(set(found.values()))
+
+
+def module_path(source: Path, name: str) -> Path | None:
+    base = source.joinpath(*name.split("."))
+    return next((path for path in (base / "__init__.py", base.with_suffix(".py")) if path.is_file()), None)
+
+
+def imports_of(name: str, path: Path) -> list[str]:
+    """Module names an import statement of the file names, relative imports resolved; `from m import x` gives
+    both `m` and `m.x` (x may be a module)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            anchor = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join([*anchor, *([node.module] if node.module else [])])
+            names += [module, *(f"{module}.{alias.name}" for alias in node.names)]
+    return names
 
 
 def build_bundle(dest: Path, source: Path = REPO) -> list[str]:

@@ -1,10 +1,12 @@
-"""Writes docs/api.md, the website developers' reference of the public JSON files, with examples from the demo season.
+"""Writes docs/api.md, the website developers' reference of the public JSON files, from the endpoint declarations
+(each exporter's spec), the JSON schemas' field descriptions, scheduler/jobs.yaml and the demo season.
 
     .venv/bin/python docs/build_api_reference.py [--warehouse .phase6/demo.duckdb] [--output docs/api.md]
 
-Without --warehouse a fresh default demo season is built in a temporary directory. The script runs every implemented
-export type live for the demo's yesterday and then its today (G) into a temporary bucket, validates every example
-with phase6.contract, and renders one section per endpoint. Lists in examples are trimmed to 2 items.
+Without --warehouse a fresh default demo season is built in a temporary directory. The script runs every export type
+live for the demo's yesterday and then its today (G) into a temporary bucket, takes one real example per document
+from it (lists trimmed to 2 items) and one empty-day example from each build function run on no rows, validates every
+example with the contract tests' checks, and renders the conventions and one section per endpoint.
 """
 from __future__ import annotations
 
@@ -13,138 +15,38 @@ import json
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run as a script from anywhere: the repository's packages come first
 
-from exporters import catalog  # noqa: E402
-from phase6 import contract  # noqa: E402
+from exporters import catalog, expand  # noqa: E402
+from phase6 import schemas, status  # noqa: E402
 from phase6.app import open_app  # noqa: E402
+from phase6.catalog import Document, ExportContext, ExportSpec, Published  # noqa: E402
 from phase6.config import Settings  # noqa: E402
+from phase6.jsonio import dumps  # noqa: E402
+from phase6.messages import PHASE5_MIN_COMPLETION_PCT  # noqa: E402
 from phase6.runner import RunRequest  # noqa: E402
+from phase6.schedules import ScheduledJob, load_jobs  # noqa: E402
+from phase6.storage.base import GZIP_MIN_BYTES  # noqa: E402
 from phase6.storage.local import LocalBucket  # noqa: E402
+from tests import contract  # noqa: E402
 
 BASE_URL = "https://storage.googleapis.com/nba-props-platform-api/v1/"
 EXAMPLE_LIST_ITEMS = 2
+HOUR = 3600
+TITLES = {"status": "Status"}
+CONVENTIONS = Path(__file__).resolve().parent / "api-conventions.md"
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    title: str
-    export_type: str
-    paths: tuple[str, ...]
-    max_age: str
-    scope: str
-    schemas: tuple[str, ...]
-    summary: str
-    note: str = ""
-
-
-# api.md §2 and §3, in the order of §3.
-ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("Results", "results", ("results/{date}.json", "results/latest.json"),
-             "86400 (300 when the date is ≥ G); latest 300", "dated + pointer: latest moves to G − 1 or G, only to a non-empty day",
-             ("results",), "The champion's graded predictions of one game day: summary, breakdowns by tier, every row, highlights."),
-    Endpoint("System performance", "performance", ("systems/performance.json",), "3600", "global, as of G − 1",
-             ("systems-performance",), "Accuracy of every prediction system over the last 7 and 30 days and the season."),
-    Endpoint("Best bets", "best-bets", ("best-bets/{date}.json", "best-bets/latest.json"),
-             "86400 once the date is < G and no pick is PENDING, otherwise 300; latest 300", "dated + pointer (G)",
-             ("best-bets",), "Up to 25 tiered picks of the day (premium 5, strong 10, value 10), graded once the games are."),
-    Endpoint("Predictions", "predictions", ("predictions/{date}.json", "predictions/today.json"),
-             "3600 (300 when the date is ≥ G); today 300", "dated + pointer (G)",
-             ("predictions",), "Every active champion prediction of the day, grouped by game."),
-    Endpoint("Tonight", "tonight", ("tonight/{date}.json", "tonight/all-players.json"),
-             "86400 (300 when the date is ≥ G); all-players 300", "dated + fixed (G)",
-             ("tonight",), "Every game of the day and every player in it, with form, injury status, line and prediction."),
-    Endpoint("Tonight player", "tonight-players", ("tonight/player/{date}/{lookup}.json", "tonight/player/{lookup}.json"),
-             "86400 (300 when the date is ≥ G); fixed 300", "dated + fixed (G), one file per player of the day",
-             ("tonight-player",), "One player's game context, numbers, fatigue, streak, factors, recent form and prediction."),
-    Endpoint("Streaks", "streaks", ("streaks/{date}.json", "streaks/today.json"),
-             "86400 (3600 when the date is ≥ G); today 3600", "dated + fixed (G); the date is as_of_date",
-             ("streaks",), "Current OVER / UNDER streaks of 4+ games and the champion's prediction-hit streaks."),
-    Endpoint("Subset picks", "subset-picks", ("picks/{date}.json",), "300", "dated",
-             ("picks",), "Each model's curated subsets of the day with their records. Public ids and names only (§1.7)."),
-    Endpoint("Daily signal", "daily-signals", ("signals/{date}.json",), "300", "dated",
-             ("signals",), "The champion's market signal for the day (favorable / neutral / challenging)."),
-    Endpoint("Subset performance", "subset-performance", ("subsets/performance.json",), "3600", "global, as of G",
-             ("subsets-performance",), "Hit rate and ROI of every subset over 1, 3, 7, 14, 30 days and the season."),
-    Endpoint("Subset definitions", "subset-definitions", ("systems/subsets.json",), "86400", "global",
-             ("systems-subsets",), "The publishable models and their subsets, with public descriptions."),
-    Endpoint("Season subsets", "season-subsets", ("subsets/season.json",), "3600", "global, [subset-season start, G)",
-             ("subsets-season",), "Every published subset pick of the season with its outcome, per model and date."),
-    Endpoint("Model registry", "model-registry", ("systems/models.json",), "86400", "global, window (G − 7, G]",
-             ("systems-models",), "The models behind the predictions: codename, system, model files and versions."),
-    Endpoint("Players", "players", ("players/index.json", "players/{lookup}.json"), "3600", "global",
-             ("players-index", "player-profile"), "The index of players with graded predictions, and one profile per player."),
-    Endpoint("Live grading", "live-grading", ("live-grading/{date}.json", "live-grading/latest.json"), "30",
-             "dated + pointer (G)", ("live-grading",), "The day's predictions graded against the box scores as games progress."),
-    Endpoint("Status", "none: written at the end of every run", ("status.json",), "60", "fixed, written at the end of every run",
-             ("status",), "Freshness of every endpoint against its SLA, and the last run's outcome.",
-             "Ages are measured on the real clock against each probe object's write time, so `generated_at` here is the "
-             "time the example was built, not the demo's frozen as-of day."),
-)
-
-HEADER = """# Public JSON API (v1) — reference for website developers
-
-Generated by `docs/build_api_reference.py` from the demo season (as-of game day {game_day}); do not edit by hand
-(`tests/test_api_reference.py` fails when this file is out of date).
-The contract itself is the shared API contract `api.md` (its section numbers are quoted here as §n); each endpoint's
-JSON Schema (draft 2020-12) is in `schemas/`, with shared definitions in `schemas/defs.json`, and `phase6/contract.py`
-validates files against the schemas and the contract's checklist (`validate_document`, `hygiene_violations`).
-
-## Conventions
-
-- Files: `{base_url}<path>`, public, `Content-Type: application/json`, UTF-8 with non-ASCII written as-is.
-- Compression: a body of 1 KiB or more is stored gzip-compressed (`Content-Encoding: gzip`). Browsers receive it
-  compressed and decode it themselves; Cloud Storage decompresses it for clients that do not accept gzip. Everything
-  on this page describes the decoded body.
-- `Cache-Control: public, max-age=<n>`, sent with the content. A dated file whose date is ≥ G (today on the America/New_York
-  game-day clock) gets its short max-age.
-- Scopes: **dated** files describe their date; **pointer / fixed** files (`latest`, `today`, `all-players`,
-  `tonight/player/{{lookup}}.json`) are byte-identical (decoded) to their dated twin of the same run and never move back;
-  **global** files are aggregates relative to G. Replays and backfills write dated files only.
-- Timestamps: `2026-02-11T05:35:25.788356+00:00` (UTC, 6 fractional digits, never `Z`). Dates: `YYYY-MM-DD`.
-- Numbers: floats rounded to 2 decimals unless the schema says `float1`/`float3`, and written as floats (`7.0`);
-  counts, ranks, points and odds are integers. No NaN or Infinity: unknown values are `null`.
-- Keys are always present unless optional; optional keys are absent (never `null`) when their condition fails.
-  Lists are never `null`. New keys may appear at any time; existing keys never change name, type or scale.
-- Confidence: 0–100 in predictions, tonight, tonight-player and live-grading; 0–1 in results, best-bets, player
-  profiles and system performance.
-- Subset and signal files (`picks/`, `signals/`, `subsets/performance.json`, `systems/subsets.json`,
-  `subsets/season.json`) name models only by codename and subsets only by public id `"1"`…`"13"`.
-
-## What changed with the contract amendments of 2026-12-02
-
-- **A DNP is not a game.** A box-score row flagged as a DNP, or with 0 points in 0 or unknown minutes (not every DNP
-  is flagged), is left out of every per-player game number and list: tonight's `games_played`, `season_ppg`,
-  `last_5_ppg`, `last_10_points` and `last_10_results`; tonight-player's `recent_form`, `quick_numbers`,
-  `current_streak` and `tonights_factors`; a profile's `game_log` and `splits` (rest days are counted between games
-  played); and the games of streaks. Before, a DNP counted as a 0-point game everywhere but `games_played` and
-  `season_ppg`, and ended a tonight-player `current_streak` that had started before it.
-- **Voided predictions are not graded predictions.** A voided row (a DNP) is not counted in `players/index.json` or in a
-  profile's `summary` and `our_track_record`. This was already so; it is now part of the contract.
-- **One O/U label per game.** A game is `OVER` or `UNDER` by the warehouse's `over_under_result` in every file (tonight,
-  tonight-player, streaks, profiles): OVER when points ≥ line, so a push on a whole-number line is an OVER. Streaks
-  used to end at a push that the other files showed as OVER; now a push continues an OVER streak and ends an UNDER one.
-  A profile's `over_under` is `"OVER"`, `"UNDER"` or `null`.
-- **`status.json` services.** `grading` follows the results endpoint (it followed live-grading) and `live_data` follows
-  live-grading (it probed `live/latest.json`, which this publisher never writes, so it was always unhealthy while
-  `overall_status` said healthy). `overall_status` and every service come from the 15 endpoint probes alone.
-
-## Endpoints
-
-| Endpoint | Paths | max-age | Scope | Schema |
-|---|---|---|---|---|
-{table}
-"""
+# ---------------------------------------------------------------------------------------------- the demo bucket
 
 
 def build_bucket(warehouse: Path, work: Path) -> tuple[LocalBucket, date]:
-    """Runs every implemented export type live for G − 1, then for G, into an empty local bucket."""
+    """Runs every export type live for G − 1, then for G, into an empty local bucket."""
     settings = Settings(
         warehouse_url=f"duckdb:///{warehouse.resolve()}",
         bucket_url=f"file://{(work / 'bucket').resolve()}",
@@ -161,32 +63,29 @@ def build_bucket(warehouse: Path, work: Path) -> tuple[LocalBucket, date]:
     return LocalBucket(work / "bucket"), game_day
 
 
-def read(bucket: LocalBucket, path: str) -> dict[str, Any] | None:
+def read(bucket: LocalBucket, path: str) -> Any:
     data = bucket.read(f"v1/{path}")
     return json.loads(data) if data else None
 
 
-def example_paths(bucket: LocalBucket, game_day: date) -> dict[str, str]:
-    """Schema name → the demo object shown as its example."""
-    names = [info.name[3:] for info in bucket.list("v1/")]
-    chosen = {
-        "results": "results/latest.json", "systems-performance": "systems/performance.json",
-        "best-bets": "best-bets/latest.json", "predictions": "predictions/today.json", "tonight": "tonight/all-players.json",
-        "streaks": "streaks/today.json", "picks": f"picks/{game_day}.json", "signals": f"signals/{game_day}.json",
-        "subsets-performance": "subsets/performance.json", "systems-subsets": "systems/subsets.json",
-        "subsets-season": "subsets/season.json", "systems-models": "systems/models.json", "players-index": "players/index.json",
-        "live-grading": "live-grading/latest.json", "status": "status.json",
-    }
-    players = sorted(name for name in names if contract.schema_name(name) == "tonight-player" and name.count("/") == 2)
-    with_prediction = [name for name in players if (read(bucket, name) or {}).get("prediction")]
-    if with_prediction or players:
-        chosen["tonight-player"] = (with_prediction or players)[0]
-    index = read(bucket, "players/index.json")
-    profiles = [f"players/{p['player_lookup']}.json" for p in (index or {}).get("players", [])]
-    profile = next((path for path in profiles if path in names), None)
-    if profile:
-        chosen["player-profile"] = profile
-    return {schema: path for schema, path in chosen.items() if path in names}
+def example_path(published: Published, names: list[str]) -> str | None:
+    """The demo object shown for a declaration: its pointer, else its only path, else the largest match (the
+    richest per-player file)."""
+    if published.pointer and published.pointer in names:
+        return published.pointer
+    if published.path in names:
+        return published.path
+    pattern = contract.template_pattern(published.path)
+    matching = [name for name in names if pattern.match(name)]
+    return max(matching, key=lambda name: (len(name.split("/")), name)) if matching else None
+
+
+def richest(bucket: LocalBucket, published: Published, names: list[str]) -> str | None:
+    if "{lookup}" not in published.path:
+        return example_path(published, names)
+    pattern = contract.template_pattern(published.pointer or published.path)
+    matching = sorted(name for name in names if pattern.match(name))
+    return max(matching, key=lambda name: len(bucket.read(f"v1/{name}") or b""), default=None)
 
 
 def trimmed(node: Any) -> Any:
@@ -197,44 +96,330 @@ def trimmed(node: Any) -> Any:
     return node
 
 
-def section(endpoint: Endpoint, examples: dict[str, str], bucket: LocalBucket) -> str:
-    lines = [f"### {endpoint.title}", "", endpoint.summary, "", f"- Export type: `{endpoint.export_type}`"]
-    lines += [f"- Paths: {', '.join(f'`{path}`' for path in endpoint.paths)}", f"- Cache-Control max-age: {endpoint.max_age}",
-              f"- Scope: {endpoint.scope}", f"- Schema: {', '.join(f'`schemas/{name}.json`' for name in endpoint.schemas)}", ""]
-    if endpoint.note:
-        lines += [endpoint.note, ""]
-    for schema in endpoint.schemas:
-        path = examples.get(schema)
-        if path is None:
-            lines += [f"Example of `{schema}`: generated later (the demo run did not write one yet).", ""]
-            continue
-        body = read(bucket, path)
-        lines += [f"Example: `{path}` (lists trimmed to {EXAMPLE_LIST_ITEMS} items)", "", "```json",
-                  json.dumps(trimmed(body), indent=2, ensure_ascii=False), "```", ""]
-    return "\n".join(lines)
+def empty_day(spec: ExportSpec, game_day: date) -> dict[str, dict[str, Any]]:
+    """Schema → the body the spec's build function makes for G from no rows at all (what an empty day publishes)."""
+    ctx = ExportContext(game_day, game_day, datetime.combine(game_day, time(18), timezone.utc), "catboost_v9")
+    documents = [item for item in spec.build(ctx, {query.name: [] for query in spec.queries}) if isinstance(item, Document)]
+    return {document.schema: json.loads(dumps(document.body)) for document in documents if document.schema}
 
 
-def table_row(endpoint: Endpoint) -> str:
-    paths = "<br>".join(f"`{path}`" for path in endpoint.paths)
-    schemas = "<br>".join(f"`schemas/{name}.json`" for name in endpoint.schemas)
-    return f"| {endpoint.title} | {paths} | {endpoint.max_age} | {endpoint.scope} | {schemas} |"
+# ---------------------------------------------------------------------------------------------- fields
 
 
-def invalid_examples(bucket: LocalBucket, examples: dict[str, str]) -> list[str]:
+class Fields:
+    """The rows of a document's field table, walked from its JSON schema."""
+
+    def __init__(self, name: str) -> None:
+        self.shared = schemas.load("defs")
+        self.defs = self.shared["$defs"]
+        self.schema = self.shared if name == "defs" else schemas.load(name)
+
+    def resolve(self, node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """(the schema a $ref points to, whether it is one of this document's own definitions)."""
+        ref = node.get("$ref")
+        if ref is None:
+            return node, True
+        name = ref.rsplit("/", 1)[1]
+        own = self.schema.get("$defs", {})
+        if ref.startswith("#/$defs/") and name in own and self.schema is not self.shared:
+            return own[name], True
+        return self.defs[name], False  # a shared definition, or one defs.json refers to within itself
+
+    def type_of(self, node: dict[str, Any]) -> str:
+        target, local = self.resolve(node)
+        if not local and "properties" in target:
+            return "object (shared: " + node["$ref"].rsplit("/", 1)[1] + ")"
+        if "enum" in target:
+            return " \\| ".join("null" if value is None else f'`"{value}"`' for value in target["enum"])
+        if "const" in target:
+            return f'`{json.dumps(target["const"])}`'
+        for key in ("anyOf", "oneOf"):
+            if key in target:
+                return " or ".join(self.type_of(option) for option in target[key])
+        additional = target.get("additionalProperties")
+        if isinstance(additional, dict):
+            keys = ", ".join(f"`{key}`" for key in target.get("required", ())) or "any key"
+            return f"object: {keys} → {self.type_of(additional)}"
+        kinds = target.get("type", "object" if "properties" in target else "any")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        words = []
+        for kind in kinds:
+            if kind == "array":
+                items = target.get("items")
+                words.append("[] (empty)" if target.get("maxItems") == 0 else
+                             f"array of {self.type_of(items) if isinstance(items, dict) else 'any'}")
+            elif kind == "object" and target.get("maxProperties") == 0:
+                words.append("{} (empty)")
+            else:
+                words.append(self.scalar(kind, target))
+        return " or ".join(words)
+
+    @staticmethod
+    def scalar(kind: str, target: dict[str, Any]) -> str:
+        word = {"number": "number", "integer": "integer", "string": "string", "boolean": "boolean", "null": "null"}.get(kind, kind)
+        fmt = str(target.get("format", ""))
+        if kind == "number" and fmt.startswith("float"):
+            word += f" ({fmt[-1]} dp)"
+        if kind in ("number", "integer") and "maximum" in target:
+            word += f", {target.get('minimum', '')}–{target['maximum']}"
+        elif kind == "integer" and target.get("minimum") == 0:
+            word += " ≥ 0"
+        if kind == "string" and target.get("pattern", "").startswith("^\\d{4}-\\d{2}-\\d{2}T"):
+            word = "timestamp"
+        elif kind == "string" and target.get("pattern") == "^\\d{4}-\\d{2}-\\d{2}$":
+            word = "date"
+        return word
+
+    def rows(self, node: dict[str, Any] | None = None, prefix: str = "") -> Iterator[tuple[str, str, str]]:
+        """(field path, type, meaning) of every field, depth first; `[]` marks the items of a list."""
+        node = self.schema if node is None else node
+        target, local = self.resolve(node)
+        if not local:
+            return
+        target = self.object_form(target)
+        required = set(target.get("required", ()))
+        for name, field in target.get("properties", {}).items():
+            path = f"{prefix}{name}"
+            optional = "" if name in required else " *(optional: absent when it does not apply)*"
+            yield path, self.type_of(field), field.get("description", "") + optional
+            inner, inner_local = self.resolve(field)
+            if inner.get("type") == "array" or (isinstance(inner.get("type"), list) and "array" in inner["type"]):
+                items = inner.get("items")
+                if isinstance(items, dict):
+                    yield from self.rows(items, f"{path}[].")
+            elif inner_local:
+                yield from self.rows(field, f"{path}.")
+        additional = target.get("additionalProperties")
+        if isinstance(additional, dict):
+            yield from self.rows(additional, f"{prefix}<key>.")
+
+    def object_form(self, target: dict[str, Any]) -> dict[str, Any]:
+        """An object schema, or the object alternative of `anyOf` (e.g. `{}` or an object)."""
+        for key in ("anyOf", "oneOf"):
+            for option in target.get(key, ()):
+                resolved, local = self.resolve(option)
+                if local and "properties" in resolved:
+                    return resolved
+        return target
+
+
+def field_table(name: str) -> list[str]:
+    lines = ["| Field | Type | Meaning |", "|---|---|---|"]
+    lines += [f"| `{path}` | {kind} | {cell(meaning)} |" for path, kind, meaning in Fields(name).rows()]
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------- endpoint facts
+
+
+def hours(seconds: int) -> str:
+    if seconds % (24 * HOUR) == 0 and seconds > 2 * 24 * HOUR:
+        return f"{seconds // (24 * HOUR)} days"
+    return f"{seconds // HOUR} h" if seconds % HOUR == 0 else f"{seconds} s"
+
+
+def cell(text: str) -> str:
+    """Text for a Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
+def cache_lines(published: Published) -> list[str]:
+    if not published.dated:
+        return [f"`{published.path}`: `max-age={published.max_age}`."]
+    final = f" and {published.final_when}" if published.final_when else ""
+    if published.short_max_age == published.max_age:
+        lines = [f"`{published.path}`: `max-age={published.max_age}` for every date."]
+    else:
+        lines = [f"`{published.path}`: `max-age={published.max_age}` once its date is before G{final}; "
+                 f"`max-age={published.short_max_age}` until then."]
+    if published.pointer:
+        lines.append(f"`{published.pointer}`: `max-age={published.pointer_max_age}`.")
+    return lines
+
+
+def scope_lines(spec: ExportSpec) -> list[str]:
+    lines = []
+    for published in spec.documents:
+        if published.dated:
+            lines.append(f"`{published.path}` is written by live and replay runs (backfills too) for its date.")
+            if published.pointer:
+                targets = " or ".join("G" if offset == 0 else f"G {offset:+d}".replace("+", "+ ").replace("-", "− ")
+                                      for offset in spec.pointer_offsets)
+                guard = " It never moves back to an older date or to an empty day." if spec.pointer_guard else ""
+                lines.append(f"`{published.pointer}` is written with it, with the same body, by live runs whose target "
+                             f"date is {targets}.{guard}")
+        else:
+            lines.append(f"`{published.path}` is written by live runs only; replays and backfills never touch it.")
+    if spec.entities:
+        lines.append("One file per player is written, each on its own: a player whose data cannot be shaped is skipped "
+                     "and reported, the others are written.")
+    if spec.guard:
+        lines.append("A file that has content is not replaced by an empty or much smaller one about the same day "
+                     "(the run reports it; an operator can force it).")
+    return lines
+
+
+def trigger_lines(spec: ExportSpec, jobs: list[ScheduledJob]) -> list[str]:
+    lines = []
+    for job in jobs:
+        requested = job.body.get("export_types") or (["players"] if job.body.get("players") else [])
+        if spec.name in expand(requested):
+            target = job.body.get("target_date", "today")
+            lines.append(f"Scheduler job `{job.name}`: cron `{job.schedule}` ({job.time_zone}), target {target}.")
+    if "tonight-set" in spec.groups:
+        lines.append(f"Every predictions-complete event of the prediction pipeline (tonight-set for its game date, "
+                     f"unless under {PHASE5_MIN_COMPLETION_PCT:g} % complete).")
+    return lines or ["Only on request (an operator's run or message)."]
+
+
+def paths_cell(spec: ExportSpec) -> str:
+    return "<br>".join(f"`{path}`" for path in spec.paths)
+
+
+def cache_cell(spec: ExportSpec) -> str:
+    parts = []
+    for published in spec.documents:
+        if published.dated and published.short_max_age != published.max_age:
+            parts.append(f"{published.max_age} / {published.short_max_age} (G or later)")
+        else:
+            parts.append(str(published.max_age))
+        if published.pointer:
+            parts.append(f"pointer {published.pointer_max_age}")
+    return "; ".join(parts)
+
+
+def index_table(specs: dict[str, ExportSpec]) -> list[str]:
+    lines = ["| Endpoint | Paths | max-age (s) | Stale after | Summary |", "|---|---|---|---|---|"]
+    for name, spec in specs.items():
+        lines.append(f"| [{name}](#{name}) | {paths_cell(spec)} | {cache_cell(spec)} | {hours(spec.probe.sla_seconds)} | "
+                     f"{spec.summary} |")
+    lines.append(f"| [status](#status) | `{status.DOCUMENT.path}` | {status.DOCUMENT.max_age} | — | "
+                 "Freshness of every endpoint and the last run's outcome; written at the end of every run. |")
+    return lines
+
+
+def poll_table(specs: dict[str, ExportSpec], jobs: list[ScheduledJob]) -> list[str]:
+    lines = ["| To show | Poll | max-age (s) | Rewritten |", "|---|---|---|---|"]
+    for name, spec in specs.items():
+        published = spec.documents[0]
+        path = published.pointer or published.path
+        age = published.pointer_max_age if published.pointer else published.max_age
+        when = "; ".join(line.split(": ", 1)[-1].rstrip(".") for line in trigger_lines(spec, jobs)
+                         if line.startswith("Scheduler")) or "on request"
+        if "tonight-set" in spec.groups:
+            when += "; on each predictions-complete event"
+        lines.append(f"| {spec.summary} | `{path}` | {age} | {when} |")
+    lines.append(f"| Whether the data is fresh | `{status.DOCUMENT.path}` | {status.DOCUMENT.max_age} | at the end of every run |")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------- rendering
+
+
+def example_block(title: str, body: Any) -> list[str]:
+    return [title, "", "```json", json.dumps(trimmed(body), indent=2, ensure_ascii=False), "```", ""]
+
+
+def section(name: str, spec: ExportSpec, bucket: LocalBucket, names: list[str], game_day: date,
+            jobs: list[ScheduledJob]) -> list[str]:
+    lines = [f"### {name}", "", spec.summary, ""]
+    lines += ["**Paths.** " + ", ".join(f"`{path}`" for path in spec.paths), ""]
+    lines += ["**Cache-Control.**", ""] + [f"- {line}" for published in spec.documents for line in cache_lines(published)] + [""]
+    lines += ["**When it is written.**", ""] + [f"- {line}" for line in trigger_lines(spec, jobs) + scope_lines(spec)]
+    lines += [f"- `status.json` reports it stale when `{spec.probe.path}` is older than {hours(spec.probe.sla_seconds)}.", ""]
+    empty = empty_day(spec, game_day)
+    for published in spec.documents:
+        schema = schemas.load(published.schema)
+        lines += [f"#### `{published.path}`" + (f" and `{published.pointer}`" if published.pointer else ""), "",
+                  schema["description"] + f" Schema: `schemas/{published.schema}.json`.", ""]
+        lines += field_table(published.schema) + [""]
+        path = richest(bucket, published, names)
+        if path:
+            lines += example_block(f"Example from the demo season: `{path}` (lists trimmed to {EXAMPLE_LIST_ITEMS} items)",
+                                   read(bucket, path))
+        if published.schema in empty:
+            lines += example_block("On a day without data (no games, or nothing in the warehouse yet):", empty[published.schema])
+        else:
+            lines += ["On a day without data no such file is written: there is no player to write one for.", ""]
+    if spec.legacy:
+        lines += ["**Differences from the legacy file.**", ""] + [f"- {line}" for line in spec.legacy] + [""]
+    return lines
+
+
+def status_section(bucket: LocalBucket) -> list[str]:
+    published = status.DOCUMENT
+    schema = schemas.load(published.schema)
+    lines = ["### status", "", schema["description"], "", f"**Paths.** `{published.path}`", "",
+             "**Cache-Control.**", ""] + [f"- {line}" for line in cache_lines(published)] + [""]
+    lines += ["**When it is written.**", "", "- At the end of every run, whatever its mode, after the run's exports.",
+              "- Ages are measured on the real clock against each probe object's write time, so in the example below "
+              "`generated_at` is when the example was built, not the demo's frozen as-of day.", ""]
+    lines += ["**Endpoints probed.**", "", "| export_type | Object probed | Stale after (sla_seconds) |", "|---|---|---|"]
+    lines += [f"| {e.export_type} | `{e.probe}` | {e.sla_seconds} ({hours(e.sla_seconds)}) |" for e in status.endpoints()]
+    lines += ["", "A probe with `{date}` is G's file, else G − 1's; one ending in `/` is the newest object directly "
+              "under that folder.", ""]
+    lines += field_table(published.schema) + [""]
+    lines += example_block(f"Example: `{published.path}` (lists trimmed to {EXAMPLE_LIST_ITEMS} items)",
+                           read(bucket, published.path))
+    lines += ["**Differences from the legacy file.**", "",
+              "- `game_day`, `publisher_build`, `run` and `endpoints` are new.",
+              "- `grading` follows the results endpoint, `live_data` the live-grading endpoint; the legacy file probed "
+              "`live/latest.json`, which is never written, so `live_data` was always unhealthy.", ""]
+    return lines
+
+
+def shared_objects() -> list[str]:
+    defs = schemas.load("defs")["$defs"]
+    lines = []
+    for name in ("model_attribution", "model_version_info", "record", "record_windows_or_null", "bucket"):
+        definition = defs[name]
+        target = Fields("defs").object_form(definition) if "anyOf" in definition else definition
+        lines += [f"#### {name}", "", definition.get("description", "") or "A record per window, or null.", "",
+                  "| Field | Type | Meaning |", "|---|---|---|"]
+        lines += [f"| `{field}` | {Fields('defs').type_of(schema)} | {cell(schema.get('description', ''))} |"
+                  for field, schema in target.get("properties", {}).items()] + [""]
+    return lines
+
+
+def invalid_examples(bucket: LocalBucket, names: list[str], game_day: date) -> list[str]:
     problems = []
-    for path in examples.values():
-        body = read(bucket, path)
-        problems += contract.validate_document(path, body) + contract.hygiene_violations(path, body)
+    for spec in catalog().values():
+        for published in spec.documents:
+            path = richest(bucket, published, names)
+            if path:
+                body = read(bucket, path)
+                problems += contract.validate_document(path, body) + contract.hygiene_violations(path, body)
+        for schema_name, body in empty_day(spec, game_day).items():
+            problems += [f"empty {schema_name}: {problem}" for problem in contract.schema_errors(schema_name, body)]
     return problems
 
 
 def render(bucket: LocalBucket, game_day: date) -> str:
-    examples = example_paths(bucket, game_day)
-    problems = invalid_examples(bucket, examples)
+    specs = catalog()
+    names = sorted(info.name[3:] for info in bucket.list("v1/"))
+    problems = invalid_examples(bucket, names, game_day)
     if problems:
         raise SystemExit("examples violate the contract:\n" + "\n".join(problems[:50]))
-    head = HEADER.format(game_day=game_day, base_url=BASE_URL, table="\n".join(table_row(e) for e in ENDPOINTS))
-    return head + "\n" + "\n".join(section(endpoint, examples, bucket) for endpoint in ENDPOINTS)
+    jobs = load_jobs()
+    conventions = (CONVENTIONS.read_text().replace("{base_url}", BASE_URL)
+                   .replace("{gzip_min_bytes}", f"{GZIP_MIN_BYTES:,}")
+                   .replace("{preview_origins}", ", ".join(f"`{o}`" for o in Settings().preview_cors_origins)))
+    lines = [
+        "# Public JSON API (v1): reference for website developers", "",
+        f"Generated by `docs/build_api_reference.py` from the endpoint declarations (each exporter's `SPEC`), the JSON "
+        f"schemas in `schemas/`, `scheduler/jobs.yaml` and the demo season (as-of game day {game_day}); do not edit by "
+        "hand: `tests/test_api_reference.py` fails when this file is out of date. The conventions come from "
+        "`docs/api-conventions.md`.", "",
+        "## Endpoints", "", *index_table(specs), "",
+        conventions.rstrip(), "",
+        "## What to poll for what", "", *poll_table(specs, jobs), "",
+        "## Shared objects", "", *shared_objects(),
+        "## Endpoint reference", "",
+    ]
+    for name, spec in specs.items():
+        lines += section(name, spec, bucket, names, game_day, jobs)
+    lines += status_section(bucket)
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def main() -> None:

@@ -1,10 +1,10 @@
-"""best-bets → best-bets/{date}.json + best-bets/latest.json (api.md §3.3): tiered picks from the champion's active
+"""best-bets → best-bets/{date}.json + best-bets/latest.json: tiered picks from the champion's active
 predictions, graded when the date has been graded (PENDING until then)."""
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Notice, Query, Rows, dated_and_pointer
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Notice, Probe, Published, Query, Rows
 from phase6.formats import integer, number, r2, r3
 from phase6.vocab import fatigue_level
 
@@ -22,6 +22,8 @@ from .common import (
 )
 
 
+BEST_BETS = Published("best-bets/{date}.json", "best-bets", max_age=86400, short_max_age=300,
+                      pointer="best-bets/latest.json", pointer_max_age=300, final_when="no pick is PENDING")
 METHODOLOGY = (
     "Tiered selection: OVER and UNDER, edge/confidence thresholds, excludes stars and broken 88-90% tier"
 )
@@ -143,7 +145,7 @@ def team_of(lookup: str, teams: Mapping[str, Mapping[str, Any]], graded: Mapping
 
 def shape_pick(row: Mapping[str, Any], team: str, opponent: str, names: Mapping[str, str],
                history: Mapping[str, Any] | None, fatigue: float | None, graded: Mapping[str, Any] | None) -> dict:
-    """One unranked pick (rank is set after tiering); keys in the api.md order."""
+    """One unranked pick (rank is set after tiering); keys in the published order."""
     line = number(row["current_points_line"])
     predicted = number(row["predicted_points"])
     confidence = number(row["confidence_score"]) / 100
@@ -232,11 +234,7 @@ def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document | Notic
     notices = [Notice(f"dropped candidates with no known team: {', '.join(dropped)}")] if dropped else []
     body = shape(ctx, picks)
     final = all(pick["result"] != "PENDING" for pick in picks)
-    day = ctx.target_date.isoformat()
-    return notices + dated_and_pointer(
-        ctx, body, f"best-bets/{day}.json", "best-bets/latest.json",
-        long_age=86400, short_age=300, pointer_age=300, final=final,
-    )
+    return notices + BEST_BETS.documents(ctx, body, final=final)
 
 
 SPEC = ExportSpec(
@@ -246,7 +244,16 @@ SPEC = ExportSpec(
     critical=True,
     queries=(ACTIVE_CHAMPION_PREDICTIONS, TEAM_LOOKUP, CHAMPION_GRADES, UNDER_HISTORY, FATIGUE, REGISTRY_NAMES),
     build=build,
-    paths=("best-bets/{date}.json", "best-bets/latest.json"),
+    documents=(BEST_BETS,),
+    probe=Probe("best-bets/latest.json", sla_hours=26),
+    order=3,
+    groups=("tonight-set", "results-set"),
     guard=ContentGuard(lambda body: body.get("total_picks") or 0),
-    description="Tiered OVER/UNDER picks from the champion's active predictions; PENDING until graded.",
+    summary="Tiered OVER/UNDER picks from the champion's active predictions; PENDING until graded.",
+    legacy=(
+        "Today's file has picks before any game is graded: they come from the active predictions and show `PENDING` until graded; the legacy file for today was empty.",
+        "The methodology and tier lines describe the selection actually made (OVER and UNDER); they claimed \"UNDER only\" and old hit-rate targets.",
+        "Ties are broken by `player_lookup`, so the order is the same on every run.",
+        "`model_attribution` is new.",
+    ),
 )

@@ -35,8 +35,8 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY player_lookup, game_id ORDER BY created_
 """,
     champion_date_params,
 )
-"""The champion's latest active prediction per (player_lookup, game_id) on the target date (warehouse.md §1.5),
-with the prediction columns and the attribution columns of §2.1. Unordered; confidence_score is 0–100."""
+"""The champion's latest active prediction per (player_lookup, game_id) on the target date,
+with the prediction columns and the model attribution columns. Unordered; confidence_score is 0–100."""
 
 REGISTRY_NAMES = Query(
     "registry_names",
@@ -48,7 +48,7 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY player_lookup ORDER BY season DESC, game
 """,
     lambda ctx: {},
 )
-"""One row per player: player_lookup, player_name (warehouse.md §2.17 deterministic dedupe). Not date-bound.
+"""One row per player: player_lookup, player_name (one name per player, chosen deterministically). Not date-bound.
 (BigQuery accepts QUALIFY only with a WHERE, GROUP BY or HAVING clause, hence the WHERE.)"""
 
 TEAM_LOOKUP = Query(
@@ -144,7 +144,7 @@ class PublicModelGroup:
 
 def public_model_groups(definitions: Rows, champion_system_id: str) -> tuple[list[PublicModelGroup], list[str]]:
     """Active definitions grouped by codenamed model (champion first, then codename; subsets by numeric id),
-    and a note per definition left out because its subset or its model has no public mapping (api.md §1.7)."""
+    and a note per definition left out because its subset or its model has no public mapping."""
     by_system: dict[str, list[PublicSubset]] = {}
     left_out: list[str] = []
     for definition in definitions:
@@ -186,7 +186,7 @@ def without_float_noise(value: float) -> float:
 
 
 def points_edge(predicted: Any, line: Any) -> float:
-    """|predicted − line| (warehouse.md §1.1), both non-null."""
+    """|predicted − line|, both non-null."""
     return without_float_noise(abs(number(predicted) - number(line)))
 
 
@@ -199,7 +199,8 @@ def expected_hit_rate_pct(value: Any) -> float | None:
 
 
 def model_attribution(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The api.md §4 MA object from a player_prop_predictions row (e.g. ACTIVE_CHAMPION_PREDICTIONS); every key present."""
+    """The model_attribution object (docs/api.md) from a player_prop_predictions row (e.g. ACTIVE_CHAMPION_PREDICTIONS);
+    every key present."""
     return {
         "model_id": codename(row.get("system_id")),
         "model_file_name": row.get("model_file_name"),

@@ -1,13 +1,13 @@
-"""daily-signals → signals/{date}.json (api.md §3.9): the champion's market signal for the date."""
+"""daily-signals → signals/{date}.json: the champion's market signal for the date."""
 from __future__ import annotations
 
 from typing import Mapping
 
-from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Probe, Published, Query, Rows
 from phase6.formats import integer
 from phase6.vocab import codename, public_signal, public_skew
 
-MAX_AGE = 300
+SIGNALS = Published("signals/{date}.json", "signals", max_age=300, short_max_age=300)
 
 SIGNAL_SQL = """
 SELECT daily_signal, skew_category, high_edge_picks
@@ -41,7 +41,7 @@ def shape(ctx: ExportContext, signal_rows: Rows) -> dict:
 
 def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
     body = shape(ctx, rows["signal"])
-    return [Document(f"signals/{ctx.target_date.isoformat()}.json", body, MAX_AGE, "dated")]
+    return SIGNALS.documents(ctx, body)
 
 
 SPEC = ExportSpec(
@@ -51,7 +51,10 @@ SPEC = ExportSpec(
     critical=True,
     queries=(Query("signal", SIGNAL_SQL, signal_params),),
     build=build,
-    paths=("signals/{date}.json",),
+    documents=(SIGNALS,),
+    probe=Probe("signals/{date}.json", sla_hours=26),
+    order=9,
+    groups=("tonight-set",),
     guard=ContentGuard(lambda body: 0 if "note" in body else 1),  # "No data available" counts none
-    description="The champion's daily market signal, in public words.",
+    summary="The champion's daily market signal, in public words.",
 )

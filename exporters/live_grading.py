@@ -1,4 +1,4 @@
-"""live-grading → live-grading/{date}.json and live-grading/latest.json (api.md §3.15): the champion's predictions of
+"""live-grading → live-grading/{date}.json and live-grading/latest.json: the champion's predictions of
 the date graded against the warehouse box scores (no external HTTP), final or trending."""
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from typing import Any, Mapping
 
 from exporters.common import REGISTRY_NAMES, champion_date_params, date_params, player_names
 from exporters.tonight import SCHEDULE, average, platform_game_id, public_game_status
-from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Probe, Published, Query, Rows
 from phase6.formats import integer, number, r1, r3
 
-MAX_AGE = 30
+LIVE_GRADING = Published("live-grading/{date}.json", "live-grading", max_age=30, short_max_age=30,
+                         pointer="live-grading/latest.json", pointer_max_age=30)
 TRENDING_MARGIN = 5
 STATUS_ORDER = ("correct", "incorrect", "trending_correct", "trending_incorrect", "in_progress", "graded", "pending")
 
@@ -55,7 +56,7 @@ so its status is final; minutes_played instead of the minutes string)."""
 
 
 def box_score_state(box: Mapping[str, Any]) -> str:
-    """warehouse.md §2.16: "final" in the feed text, else in progress once a period has started, else scheduled."""
+    """From the box-score feed's text: "final" in it, else in progress once a period has started, else scheduled."""
     if "final" in (box.get("game_status") or "").lower():
         return "final"
     return "in_progress" if (integer(box.get("period")) or 0) > 0 else "scheduled"
@@ -179,15 +180,7 @@ def shape_live_grading(ctx: ExportContext, rows: Mapping[str, Rows]) -> dict[str
 
 
 def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
-    return dated_and_pointer(
-        ctx,
-        shape_live_grading(ctx, rows),
-        f"live-grading/{ctx.target_date.isoformat()}.json",
-        "live-grading/latest.json",
-        long_age=MAX_AGE,
-        short_age=MAX_AGE,
-        pointer_age=MAX_AGE,
-    )
+    return LIVE_GRADING.documents(ctx, shape_live_grading(ctx, rows))
 
 
 SPEC = ExportSpec(
@@ -196,7 +189,14 @@ SPEC = ExportSpec(
     priority=28,
     queries=(LIVE_PREDICTIONS, REGISTRY_NAMES, SCHEDULE, BOX_SCORES),
     build=build,
-    paths=("live-grading/{date}.json", "live-grading/latest.json"),
+    documents=(LIVE_GRADING,),
+    probe=Probe("live-grading/latest.json", sla_hours=26),
+    order=15,
     guard=ContentGuard(lambda body: len(body.get("predictions") or [])),
-    description="The champion's predictions of the date graded live against the warehouse box scores.",
+    summary="The champion's predictions of the date graded live against the warehouse box scores.",
+    legacy=(
+        "Grades come from the warehouse's box scores, never a third-party live API: no multi-minute stalls, and a past date is no longer empty.",
+        "Game counts cover the date's games only.",
+        "`error` is filled when the prediction is 0 points.",
+    ),
 )

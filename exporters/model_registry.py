@@ -1,15 +1,15 @@
-"""model-registry → systems/models.json (api.md §3.13): which model files served each system in (G − 7, G]."""
+"""model-registry → systems/models.json: which model files served each system in (G − 7, G]."""
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any, Mapping
 
-from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Probe, Published, Query, Rows
 from phase6.vocab import codename, model_info, system_metadata
 
 from .common import model_attribution
 
-MAX_AGE = 86400
+MODELS = Published("systems/models.json", "systems-models", max_age=86400)
 WINDOW_DAYS = 7
 DEPLOYMENT_KEYS = (
     "model_file_name", "model_version", "model_trained_at", "training_start_date", "training_end_date",
@@ -109,7 +109,7 @@ def shape(ctx: ExportContext, deployment_rows: Rows) -> dict[str, Any]:
 
 
 def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
-    return [Document("systems/models.json", shape(ctx, rows[DEPLOYMENTS.name]), MAX_AGE, "global")]
+    return MODELS.documents(ctx, shape(ctx, rows[DEPLOYMENTS.name]))
 
 
 SPEC = ExportSpec(
@@ -118,7 +118,13 @@ SPEC = ExportSpec(
     priority=27,
     queries=(DEPLOYMENTS,),
     build=build,
-    paths=("systems/models.json",),
+    documents=(MODELS,),
+    probe=Probe("systems/models.json", sla_hours=48),
+    order=13,
+    groups=("results-set",),
     guard=ContentGuard(lambda body: len(body.get("models") or []), max_shrink=1.0),  # models retire: only "none" is kept
-    description="Every system active in the last 7 days, with the model files and versions behind it.",
+    summary="Every system active in the last 7 days, with the model files and versions behind it.",
+    legacy=(
+        "New: the legacy publisher had no such file.",
+    ),
 )

@@ -1,18 +1,18 @@
-"""performance → systems/performance.json (api.md §3.2): every system's rolling windows as of G − 1, with the
+"""performance → systems/performance.json: every system's rolling windows as of G − 1, with the
 model behind it (model_info) and its last-30-day record by edge tier (tier_breakdown)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any, Mapping
 
-from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Probe, Published, Query, Rows
 from phase6.formats import number, r1, r2
 from phase6.seasons import stats_season_start
 from phase6.vocab import codename, system_metadata
 
 from .common import model_attribution
 
-MAX_AGE = 3600
+PERFORMANCE = Published("systems/performance.json", "systems-performance", max_age=3600)
 TIER_DAYS = 30
 MODEL_INFO_DAYS = 7
 WIN_PAYOUT = 0.909  # profit per unit staked on a win at −110
@@ -220,7 +220,7 @@ def shape(ctx: ExportContext, rows: Mapping[str, Rows]) -> dict[str, Any]:
 
 
 def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
-    return [Document("systems/performance.json", shape(ctx, rows), MAX_AGE, "global")]
+    return PERFORMANCE.documents(ctx, shape(ctx, rows))
 
 
 SPEC = ExportSpec(
@@ -229,7 +229,18 @@ SPEC = ExportSpec(
     priority=21,
     queries=(DAILY, TIERS_QUERY, MODEL_INFO),
     build=build,
-    paths=("systems/performance.json",),
+    documents=(PERFORMANCE,),
+    probe=Probe("systems/performance.json", sla_hours=30),
+    order=2,
+    groups=("results-set",),
     guard=ContentGuard(lambda body: len(body.get("systems") or [])),
-    description="Every prediction system's rolling accuracy windows, model identity and edge-tier record.",
+    summary="Every prediction system's rolling accuracy windows, model identity and edge-tier record.",
+    legacy=(
+        "The champion is labelled by its own name; the legacy file still called it \"CatBoost V8\".",
+        "`season` covers the current stats season only; it covered all history.",
+        "The system id `moving_average` gets its display name and description.",
+        "Systems are listed in a fixed order.",
+        "`model_id`, `model_info` and `tier_breakdown` are new.",
+        "Backfills never rewrite this file.",
+    ),
 )

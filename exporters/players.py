@@ -1,4 +1,4 @@
-"""players → players/index.json and players/{lookup}.json (api.md §3.14): the champion's track record per player,
+"""players → players/index.json and players/{lookup}.json: the champion's track record per player,
 with his game log, splits and next game. Global files relative to G, written by live runs only.
 
 Fan-out with a fixed set of queries: everything is read for all players at once and grouped once per run.
@@ -12,11 +12,12 @@ from typing import Any, Mapping
 from exporters.common import REGISTRY_NAMES, over_under_label, played, player_names
 from exporters.tonight import group_by_player, newest_first
 from exporters.tonight_players import home_from_game_id, margin, scoring_line
-from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Probe, Published, Query, Rows
 from phase6.config import season_window_start
 from phase6.formats import integer, iso_date, r2
 
-MAX_AGE = 3600
+INDEX = Published("players/index.json", "players-index", max_age=3600)
+PROFILE = Published("players/{lookup}.json", "player-profile", max_age=3600)
 INDEX_MIN_DATES = 3
 GAME_LOG_GAMES = 50
 OPPONENT_MIN_GAMES = 2
@@ -379,7 +380,7 @@ def index_profiles(ctx: ExportContext, rows: Mapping[str, Rows]) -> dict[str, Pl
 
 def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
     body = shape_index(ctx, rows[PLAYER_ACCURACY.name], player_names(rows[REGISTRY_NAMES.name]))
-    return [Document("players/index.json", body, MAX_AGE, "global")]
+    return INDEX.documents(ctx, body)
 
 
 def entities(ctx: ExportContext, profiles: Mapping[str, PlayerHistory]) -> list[str]:
@@ -388,7 +389,7 @@ def entities(ctx: ExportContext, profiles: Mapping[str, PlayerHistory]) -> list[
 
 def build_entity(ctx: ExportContext, profiles: Mapping[str, PlayerHistory], lookup: str) -> list[Document]:
     body = shape_detail(ctx, profiles[lookup])
-    return [Document(f"players/{lookup}.json", body, MAX_AGE, "global", lookup)]
+    return PROFILE.documents(ctx, body, entity=lookup)
 
 
 SPEC = ExportSpec(
@@ -400,7 +401,14 @@ SPEC = ExportSpec(
     prepare=index_profiles,
     entities=entities,
     build_entity=build_entity,
-    paths=("players/index.json", "players/{lookup}.json"),
+    documents=(INDEX, PROFILE,),
+    probe=Probe("players/index.json", sla_hours=192),
+    order=14,
     guard=ContentGuard(lambda body: body.get("total_players") or 0),  # the index; profiles are entities
-    description="The champion's track record per player: index, then one profile per player with enough games.",
+    summary="The champion's track record per player: index, then one profile per player with enough games.",
+    legacy=(
+        "A malformed game id no longer stops a profile from being written.",
+        "`recent_news` is always empty: this publisher reads no news.",
+        "Voided predictions (DNPs) are not counted as graded predictions.",
+    ),
 )

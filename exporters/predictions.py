@@ -1,14 +1,16 @@
-"""predictions → predictions/{date}.json + predictions/today.json (api.md §3.4): the champion's active predictions by game."""
+"""predictions → predictions/{date}.json + predictions/today.json: the champion's active predictions by game."""
 from __future__ import annotations
 
 import re
 from typing import Any, Mapping
 
-from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Rows, dated_and_pointer
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Probe, Published, Rows
 from phase6.formats import integer, number, r1, r2
 
 from .common import ACTIVE_CHAMPION_PREDICTIONS, CHAMPION_GRADES, TEAM_LOOKUP, by_player, model_attribution
 
+PREDICTIONS = Published("predictions/{date}.json", "predictions", max_age=3600, short_max_age=300,
+                        pointer="predictions/today.json", pointer_max_age=300)
 PLATFORM_GAME_ID = re.compile(r"^\d{8}_([A-Z]{3})_([A-Z]{3})$")
 UNKNOWN_TEAM = "UNK"
 
@@ -110,10 +112,7 @@ def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
         rows[TEAM_LOOKUP.name],
         rows[CHAMPION_GRADES.name],
     )
-    day = ctx.target_date.isoformat()
-    return dated_and_pointer(
-        ctx, body, f"predictions/{day}.json", "predictions/today.json", long_age=3600, short_age=300, pointer_age=300
-    )
+    return PREDICTIONS.documents(ctx, body)
 
 
 SPEC = ExportSpec(
@@ -123,7 +122,15 @@ SPEC = ExportSpec(
     critical=True,
     queries=(ACTIVE_CHAMPION_PREDICTIONS, TEAM_LOOKUP, CHAMPION_GRADES),
     build=build,
-    paths=("predictions/{date}.json", "predictions/today.json"),
+    documents=(PREDICTIONS,),
+    probe=Probe("predictions/today.json", sla_hours=26),
+    order=4,
+    groups=("tonight-set", "results-set"),
     guard=ContentGuard(lambda body: body.get("total_predictions") or 0),
-    description="The champion's latest active prediction per player, grouped by game, with model attribution.",
+    summary="The champion's latest active prediction per player, grouped by game, with model attribution.",
+    legacy=(
+        "Only active predictions, one per player and game: superseded duplicates no longer appear.",
+        "`team` and `is_home` are known before the game is graded; they were null until then.",
+        "`model_attribution` is new.",
+    ),
 )

@@ -1,15 +1,15 @@
-"""results → results/{date}.json + pointer results/latest.json (api.md §3.1): the champion's graded rows for a date."""
+"""results → results/{date}.json + pointer results/latest.json: the champion's graded rows for a date."""
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Probe, Published, Query, Rows
 from phase6.formats import integer, number, r2, r3
 
 from .common import REGISTRY_NAMES, champion_date_params, player_names
 
-DATED_MAX_AGE = 86400
-POINTER_MAX_AGE = 300
+RESULTS = Published("results/{date}.json", "results", max_age=86400, short_max_age=300,
+                    pointer="results/latest.json", pointer_max_age=300)
 OVER_UNDER = ("OVER", "UNDER")
 
 GRADED_SQL = """
@@ -206,7 +206,7 @@ def shape(ctx: ExportContext, graded_rows: Rows, names: Mapping[str, str]) -> di
 
 
 def pointer_may_move(current: dict[str, Any] | None, new: dict[str, Any]) -> bool:
-    """api.md §2.2: never to an empty day, never back to an older date."""
+    """docs/api.md, "Pointers and dated twins": never to an empty day, never back to an older date."""
     if not new["results"]:
         return False
     return current is None or str(current.get("game_date") or "") <= new["game_date"]
@@ -214,11 +214,7 @@ def pointer_may_move(current: dict[str, Any] | None, new: dict[str, Any]) -> boo
 
 def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
     body = shape(ctx, rows[GRADED.name], player_names(rows[REGISTRY_NAMES.name]))
-    date = ctx.target_date.isoformat()
-    return dated_and_pointer(
-        ctx, body, f"results/{date}.json", "results/latest.json",
-        long_age=DATED_MAX_AGE, short_age=POINTER_MAX_AGE, pointer_age=POINTER_MAX_AGE,
-    )
+    return RESULTS.documents(ctx, body)
 
 
 SPEC = ExportSpec(
@@ -227,9 +223,20 @@ SPEC = ExportSpec(
     priority=20,
     queries=(GRADED, REGISTRY_NAMES),
     build=build,
-    paths=("results/{date}.json", "results/latest.json"),
+    documents=(RESULTS,),
+    probe=Probe("results/latest.json", sla_hours=30),
+    order=1,
+    groups=("results-set",),
     pointer_offsets=(-1, 0),
     pointer_guard=pointer_may_move,
     guard=ContentGuard(lambda body: len(body.get("results") or [])),
-    description="The champion's graded predictions for a date, with summary, breakdowns and highlights.",
+    summary="The champion's graded predictions for a date, with summary, breakdowns and highlights.",
+    legacy=(
+        "Rows without an OVER or UNDER call (NO_LINE, HOLD) are PASS; they were PUSH.",
+        "Pushes and voided predictions are neither correct nor incorrect and stay out of every win rate; they used to "
+        "count as incorrect.",
+        "`is_home` falls back to the game id when the feature row is missing; it was false.",
+        "Highlights carry `player_full_name`.",
+        "`latest.json` never moves to an empty day or back to an older date.",
+    ),
 )

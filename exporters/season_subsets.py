@@ -1,11 +1,11 @@
-"""season-subsets → subsets/season.json (api.md §3.12): every published subset pick of the subset season before G,
+"""season-subsets → subsets/season.json: every published subset pick of the subset season before G,
 graded, by public model, with the record of each model's broadest subset."""
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any, Mapping
 
-from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Notice, Query, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Notice, Probe, Published, Query, Rows
 from phase6.formats import integer, number
 from phase6.seasons import subset_season_label, subset_season_start
 from phase6.vocab import public_signal
@@ -14,7 +14,7 @@ from .common import ACTIVE_SUBSET_DEFINITIONS, PublicModelGroup, PublicSubset, l
 from .subset_picks import LEGACY_SYSTEM_ID, SUBSET_RECORDS, record_params, shape_pick, subset_record
 
 
-MAX_AGE = 3600
+SEASON = Published("subsets/season.json", "subsets-season", max_age=3600)
 
 
 def season_params(ctx: ExportContext) -> dict[str, Any]:
@@ -134,7 +134,7 @@ def shape(ctx: ExportContext, groups: list[PublicModelGroup], rows: Mapping[str,
 
 def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document | Notice]:
     groups, left_out = public_model_groups(rows[ACTIVE_SUBSET_DEFINITIONS.name], ctx.champion_system_id)
-    return [*left_out_notices(left_out), Document("subsets/season.json", shape(ctx, groups, rows), MAX_AGE, "global")]
+    return [*left_out_notices(left_out), *SEASON.documents(ctx, shape(ctx, groups, rows))]
 
 
 SPEC = ExportSpec(
@@ -143,7 +143,15 @@ SPEC = ExportSpec(
     priority=26,
     queries=(SEASON_PICKS, SEASON_SIGNALS, ACTIVE_SUBSET_DEFINITIONS, RECORDS_AS_OF_G),
     build=build,
-    paths=("subsets/season.json",),
+    documents=(SEASON,),
+    probe=Probe("subsets/season.json", sla_hours=26),
+    order=12,
+    groups=("tonight-set",),
     guard=ContentGuard(lambda body: sum(len(day["picks"]) for group in body.get("model_groups") or [] for day in group["dates"])),
-    description="The subset season's published picks by public model, graded, with each model's broadest record.",
+    summary="The subset season's published picks by public model, graded, with each model's broadest record.",
+    legacy=(
+        "A model's record comes from its broadest subset, chosen by a fixed rule; it depended on hash order.",
+        "Each pick names its subset (`subset`).",
+        "The season window ends on G, the game day, not the server's date.",
+    ),
 )

@@ -1,17 +1,17 @@
-"""streaks → streaks/{date}.json + fixed streaks/today.json (api.md §3.7): players on a run of OVERs, UNDERs or
+"""streaks → streaks/{date}.json + fixed streaks/today.json: players on a run of OVERs, UNDERs or
 correct champion calls, as of the target date."""
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Probe, Published, Query, Rows
 from phase6.formats import integer, number, r1, r2
 from phase6.seasons import stats_season_start
 
 from .common import REGISTRY_NAMES, over_under_label, played, player_names
 
-DATED_MAX_AGE = 86400
-FIXED_MAX_AGE = 3600
+STREAKS = Published("streaks/{date}.json", "streaks", max_age=86400, short_max_age=3600,
+                    pointer="streaks/today.json", pointer_max_age=3600)
 MIN_STREAK = 4
 LOOKBACK_GAMES = 20
 GAMES_SHOWN = 5
@@ -138,10 +138,7 @@ def shape(ctx: ExportContext, result_rows: Rows, call_rows: Rows, names: Mapping
 def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
     names = player_names(rows[REGISTRY_NAMES.name])
     body = shape(ctx, rows[RECENT_RESULTS.name], rows[RECENT_CALLS.name], names)
-    return dated_and_pointer(
-        ctx, body, f"streaks/{ctx.target_date.isoformat()}.json", "streaks/today.json",
-        long_age=DATED_MAX_AGE, short_age=FIXED_MAX_AGE, pointer_age=FIXED_MAX_AGE,
-    )
+    return STREAKS.documents(ctx, body)
 
 
 SPEC = ExportSpec(
@@ -150,7 +147,14 @@ SPEC = ExportSpec(
     priority=23,
     queries=(RECENT_RESULTS, RECENT_CALLS, REGISTRY_NAMES),
     build=build,
-    paths=("streaks/{date}.json", "streaks/today.json"),
+    documents=(STREAKS,),
+    probe=Probe("streaks/today.json", sla_hours=26),
+    order=7,
+    groups=("tonight-set",),
     guard=ContentGuard(lambda body: sum(len(entries) for entries in (body.get("streaks") or {}).values())),
-    description="Players on a run of OVERs, UNDERs or correct champion calls.",
+    summary="Players on a run of OVERs, UNDERs or correct champion calls.",
+    legacy=(
+        "A traded player appears once, with his current team; he could appear once per team.",
+        "The dated twin `streaks/{date}.json` is new, and backfills never rewrite `today.json`.",
+    ),
 )

@@ -1,14 +1,14 @@
-"""subset-definitions → systems/subsets.json (api.md §3.11): the active subsets by public model, with public descriptions."""
+"""subset-definitions → systems/subsets.json: the active subsets by public model, with public descriptions."""
 from __future__ import annotations
 
 from typing import Mapping
 
-from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Notice, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Notice, Probe, Published, Rows
 
 from .common import ACTIVE_SUBSET_DEFINITIONS, PublicModelGroup, left_out_notices, public_model_groups
 
 
-MAX_AGE = 86400
+DEFINITIONS = Published("systems/subsets.json", "systems-subsets", max_age=86400)
 
 
 def shape_group(group: PublicModelGroup) -> dict:
@@ -36,7 +36,7 @@ def shape(ctx: ExportContext, groups: list[PublicModelGroup]) -> dict:
 
 def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document | Notice]:
     groups, left_out = public_model_groups(rows[ACTIVE_SUBSET_DEFINITIONS.name], ctx.champion_system_id)
-    return [*left_out_notices(left_out), Document("systems/subsets.json", shape(ctx, groups), MAX_AGE, "global")]
+    return [*left_out_notices(left_out), *DEFINITIONS.documents(ctx, shape(ctx, groups))]
 
 
 SPEC = ExportSpec(
@@ -45,7 +45,13 @@ SPEC = ExportSpec(
     priority=25,
     queries=(ACTIVE_SUBSET_DEFINITIONS,),
     build=build,
-    paths=("systems/subsets.json",),
+    documents=(DEFINITIONS,),
+    probe=Probe("systems/subsets.json", sla_hours=48),
+    order=11,
+    groups=("results-set",),
     guard=ContentGuard(lambda body: sum(len(group["subsets"]) for group in body.get("model_groups") or [])),
-    description="The active subsets of every public model, with their public descriptions.",
+    summary="The active subsets of every public model, with their public descriptions.",
+    legacy=(
+        "Every subset has its real public description; the legacy file said \"Curated selection\" for all of them.",
+    ),
 )

@@ -1,18 +1,18 @@
-"""subset-performance → subsets/performance.json (api.md §3.10): every public subset's hit rate and ROI over
+"""subset-performance → subsets/performance.json: every public subset's hit rate and ROI over
 completed days, in six windows anchored on G and ending on G − 1, from one grouped query."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any, Mapping
 
-from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Notice, Query, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Notice, Probe, Published, Query, Rows
 from phase6.formats import r1
 from phase6.seasons import subset_season_start
 
 from .common import ACTIVE_SUBSET_DEFINITIONS, PublicModelGroup, left_out_notices, public_model_groups
 
 
-MAX_AGE = 3600
+PERFORMANCE = Published("subsets/performance.json", "subsets-performance", max_age=3600)
 WIN_PAYOUT = 0.909  # profit per unit staked on a win at −110
 DAY_WINDOWS = (("last_1_day", 1), ("last_3_days", 3), ("last_7_days", 7), ("last_14_days", 14), ("last_30_days", 30))
 WINDOW_NAMES = (*(name for name, _ in DAY_WINDOWS), "season")
@@ -99,7 +99,7 @@ def shape(ctx: ExportContext, groups: list[PublicModelGroup], total_rows: Rows) 
 def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document | Notice]:
     groups, left_out = public_model_groups(rows[ACTIVE_SUBSET_DEFINITIONS.name], ctx.champion_system_id)
     body = shape(ctx, groups, rows[WINDOW_TOTALS.name])
-    return [*left_out_notices(left_out), Document("subsets/performance.json", body, MAX_AGE, "global")]
+    return [*left_out_notices(left_out), *PERFORMANCE.documents(ctx, body)]
 
 
 def graded_picks(body: dict) -> int:
@@ -114,7 +114,13 @@ SPEC = ExportSpec(
     priority=24,
     queries=(ACTIVE_SUBSET_DEFINITIONS, WINDOW_TOTALS),
     build=build,
-    paths=("subsets/performance.json",),
+    documents=(PERFORMANCE,),
+    probe=Probe("subsets/performance.json", sla_hours=26),
+    order=10,
+    groups=("results-set",),
     guard=ContentGuard(graded_picks),
-    description="Hit rate and ROI of every public subset over six windows of completed days.",
+    summary="Hit rate and ROI of every public subset over six windows of completed days.",
+    legacy=(
+        "Windows end on the last completed day (G − 1); the legacy file counted today, so `last_1_day` covered two days.",
+    ),
 )

@@ -1,13 +1,12 @@
-"""subset-picks (api.md §3.8): materialise the day's subset picks into nba_predictions.current_subset_picks
-(warehouse.md §3.5), then publish picks/{date}.json from the latest version, or from the same selection computed on
-the fly when the date has no version yet."""
+"""subset-picks: materialise the day's subset picks into nba_predictions.current_subset_picks,
+then publish picks/{date}.json from the latest version, or from the same selection computed on the fly when the date has no version yet."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from phase6.catalog import (ContentGuard, Document, ExportContext, ExportSpec, InsertRows, Materialization, Notice, Query,
-                            Rows)
+from phase6.catalog import (ContentGuard, Document, ExportContext, ExportSpec, InsertRows, Materialization, Notice, Probe,
+                            Published, Query, Rows)
 from phase6.formats import number, r1
 from phase6.seasons import month_start, subset_season_start, week_start
 from phase6.vocab import public_signal
@@ -29,10 +28,10 @@ from .common import (
 )
 
 PICKS_TABLE = "nba_predictions.current_subset_picks"
-LEGACY_SYSTEM_ID = "catboost_v9"  # current_subset_picks rows with a NULL system_id predate the column (warehouse.md §2.7)
+LEGACY_SYSTEM_ID = "catboost_v9"  # current_subset_picks rows with a NULL system_id predate the column
 MIN_FEATURE_QUALITY = 85.0
 VERSION_FORMAT = "v_%Y%m%d_%H%M%S"
-MAX_AGE = 300
+PICKS = Published("picks/{date}.json", "picks", max_age=300, short_max_age=300)
 
 SUBSET_PREDICTIONS = Query(
     "subset_predictions",
@@ -128,7 +127,7 @@ month and the Monday of the week."""
 SELECTION_QUERIES = (ACTIVE_SUBSET_DEFINITIONS, CHAMPION_SIGNAL, SUBSET_PREDICTIONS, TEAM_LOOKUP, FEATURE_QUALITY, REGISTRY_NAMES)
 
 
-# ---- Candidates and selection (warehouse.md §3.5), shared by the materialisation and the on-the-fly fallback ----
+# ---- Candidates and selection, shared by the materialisation and the on-the-fly fallback ----
 
 def modal_versions(prediction_rows: Rows) -> dict[str, str | None]:
     """system_id → the day's most frequent model_version among its active lined rows (ties: the greatest string)."""
@@ -228,7 +227,7 @@ def selections(groups: list[PublicModelGroup], candidates: Mapping[str, Rows],
     ]
 
 
-# ---- Materialisation (api.md §3.8 step 1) ----
+# ---- Materialisation ----
 
 def next_version(generated_at: datetime, current_max: str | None) -> tuple[str, datetime]:
     """(version_id, computed_at): the run's UTC second, or one second after the date's greatest version if that is
@@ -316,7 +315,7 @@ def applies(ctx: ExportContext, rows: Mapping[str, Rows]) -> bool:
     return not (state and state[0]["max_version_id"])
 
 
-# ---- picks/{date}.json (api.md §3.8 step 2) ----
+# ---- picks/{date}.json ----
 
 def window_record(wins: Any, graded: Any) -> dict[str, Any]:
     wins, graded = int(wins or 0), int(graded or 0)
@@ -411,8 +410,7 @@ def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document | Notic
                    for system_id, subset_id in unpublished_keys(picks, groups)]
     records = {row["subset_id"]: row for row in rows[SUBSET_RECORDS.name]}
     body = shape(ctx, groups, picks, records, signal)
-    return [*left_out_notices(left_out), *unpublished,
-            Document(f"picks/{ctx.target_date.isoformat()}.json", body, MAX_AGE, "dated")]
+    return [*left_out_notices(left_out), *unpublished, *PICKS.documents(ctx, body)]
 
 
 SPEC = ExportSpec(
@@ -422,8 +420,17 @@ SPEC = ExportSpec(
     critical=True,
     queries=(*SELECTION_QUERIES, PUBLISHED_PICKS, SUBSET_RECORDS),
     build=build,
-    paths=("picks/{date}.json",),
+    documents=(PICKS,),
+    probe=Probe("picks/{date}.json", sla_hours=26),
+    order=8,
+    groups=("tonight-set",),
     guard=ContentGuard(picks_published),
     materialization=Materialization((*SELECTION_QUERIES, VERSION_STATE), compute, applies),
-    description="Materialises the day's subset picks (versioned), then publishes the latest version by public model.",
+    summary="Materialises the day's subset picks (versioned), then publishes the latest version by public model.",
+    legacy=(
+        "A pick is no longer listed twice when both team sources know the player.",
+        "Before tip-off, a day with no stored version yet still gets picks, computed on the spot by the same rules.",
+        "Subsets with no pick are listed with `picks: []`.",
+        "An empty recomputation never replaces a version that had picks, and replays never add versions to a past date that has one.",
+    ),
 )

@@ -1,4 +1,4 @@
-"""tonight → tonight/{date}.json and the fixed tonight/all-players.json (api.md §3.5): every player in the day's
+"""tonight → tonight/{date}.json and the fixed tonight/all-players.json: every player in the day's
 context, placed in his game, with season numbers, the last 10 games, injury status, fatigue, and the champion's line.
 
 The day's player queries (DAY_PLAYERS, SEASON_GAMES, RECENT_GAMES, SCHEDULE) are shared with tonight-players and
@@ -19,13 +19,13 @@ from exporters.common import (
     played,
     player_names,
 )
-from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Probe, Published, Query, Rows
 from phase6.formats import game_time_et, integer, number, r2
 from phase6.seasons import stats_season_start
 from phase6.vocab import fatigue_level
 
-LONG_MAX_AGE = 86400
-SHORT_MAX_AGE = 300
+TONIGHT = Published("tonight/{date}.json", "tonight", max_age=86400, short_max_age=300,
+                    pointer="tonight/all-players.json", pointer_max_age=300)
 INJURY_LOOKBACK_DAYS = 7
 RECENT_LOOKBACK_DAYS = 365
 LAST_GAMES = 10
@@ -328,15 +328,7 @@ def shape_tonight(ctx: ExportContext, rows: Mapping[str, Rows]) -> dict[str, Any
 
 
 def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document]:
-    return dated_and_pointer(
-        ctx,
-        shape_tonight(ctx, rows),
-        f"tonight/{ctx.target_date.isoformat()}.json",
-        "tonight/all-players.json",
-        long_age=LONG_MAX_AGE,
-        short_age=SHORT_MAX_AGE,
-        pointer_age=SHORT_MAX_AGE,
-    )
+    return TONIGHT.documents(ctx, shape_tonight(ctx, rows))
 
 
 SPEC = ExportSpec(
@@ -345,7 +337,17 @@ SPEC = ExportSpec(
     priority=22,
     queries=(SCHEDULE, DAY_PLAYERS, ACTIVE_CHAMPION_PREDICTIONS, REGISTRY_NAMES, SEASON_GAMES, RECENT_GAMES, ODDS),
     build=build,
-    paths=("tonight/{date}.json", "tonight/all-players.json"),
+    documents=(TONIGHT,),
+    probe=Probe("tonight/all-players.json", sla_hours=12),
+    order=5,
+    groups=("tonight-set",),
     guard=ContentGuard(lambda body: body.get("total_players") or 0),
-    description="Every player of the day's games with season numbers, last 10 games, injuries, fatigue and lines.",
+    summary="Every player of the day's games with season numbers, last 10 games, injuries, fatigue and lines.",
+    legacy=(
+        "`game_time` has no leading space.",
+        "`injury_status` comes only from reports for that game date: an old `out` no longer sticks.",
+        "`last_10_points` and `last_10_results` describe the same games in the same order.",
+        "Superseded predictions are ignored and impossible odds are null.",
+        "The dated twin `tonight/{date}.json` is new.",
+    ),
 )

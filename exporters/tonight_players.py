@@ -1,4 +1,4 @@
-"""tonight-players → tonight/player/{date}/{lookup}.json and the fixed tonight/player/{lookup}.json (api.md §3.6):
+"""tonight-players → tonight/player/{date}/{lookup}.json and the fixed tonight/player/{lookup}.json:
 one file per player in the date's context.
 
 Fan-out with a fixed set of queries: everything is read for all players of the date at once (mostly the queries of
@@ -25,12 +25,12 @@ from exporters.tonight import (
     prediction_key,
     season_stats,
 )
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
+from phase6.catalog import Document, ExportContext, ExportSpec, Probe, Published, Query, Rows
 from phase6.formats import integer, iso_date, number, r1, r2, r3
 from phase6.vocab import fatigue_level
 
-LONG_MAX_AGE = 86400
-SHORT_MAX_AGE = 300
+PLAYER_FILE = Published("tonight/player/{date}/{lookup}.json", "tonight-player", max_age=86400, short_max_age=300,
+                        pointer="tonight/player/{lookup}.json", pointer_max_age=300)
 DEFENSE_LOOKBACK_DAYS = 30
 LOCATION_MIN_GAMES = 3
 WELL_RESTED_DAYS = 3  # days_rest counts calendar days since the previous game, so 3 means two days off
@@ -232,7 +232,7 @@ def factor(name: str, direction: str, description: str, **fields: Any) -> dict[s
 def tonights_factors(
     day_player: Mapping[str, Any], season_games: Rows, opponent_defense: Mapping[str, Any] | None
 ) -> list[dict[str, Any]]:
-    """The §3.6 factors whose condition holds, in the contract's order."""
+    """The factors whose condition holds, in the published order (docs/api.md, Tonight player)."""
     factors = []
     with_rest = rest_days(season_games)
     b2b = [game for game, rest in with_rest if rest == 1]
@@ -310,14 +310,14 @@ def prediction_block(prediction: Mapping[str, Any] | None) -> dict[str, Any] | N
         "confidence_score": r2(prediction["confidence_score"]),
         "recommendation": prediction["recommendation"],
         "line": r2(line_of(prediction)),
-        "edge": r2(prediction.get("line_margin")),  # the stored signed margin, predicted − line (api.md §3.6)
+        "edge": r2(prediction.get("line_margin")),  # the stored signed margin, predicted − line
         "pace_adjustment": r2(prediction.get("pace_adjustment")),
         "similar_games": integer(prediction.get("similar_games_count")),
     }
 
 
 def empty_player_file(ctx: ExportContext, lookup: str, name: str | None) -> dict[str, Any]:
-    """The §3.6 empty form, for a player without a context row on the date."""
+    """The empty form, for a player without a context row on the date."""
     return {
         "player_lookup": lookup,
         "player_full_name": name or lookup,
@@ -368,16 +368,7 @@ def entities(ctx: ExportContext, day: DayIndex) -> list[str]:
 
 def build_entity(ctx: ExportContext, day: DayIndex, lookup: str) -> list[Document]:
     body = shape_player_file(ctx, day.players[lookup], day.defense)
-    return dated_and_pointer(
-        ctx,
-        body,
-        f"tonight/player/{ctx.target_date.isoformat()}/{lookup}.json",
-        f"tonight/player/{lookup}.json",
-        long_age=LONG_MAX_AGE,
-        short_age=SHORT_MAX_AGE,
-        pointer_age=SHORT_MAX_AGE,
-        entity=lookup,
-    )
+    return PLAYER_FILE.documents(ctx, body, entity=lookup)
 
 
 SPEC = ExportSpec(
@@ -389,6 +380,16 @@ SPEC = ExportSpec(
     prepare=index_day,
     entities=entities,
     build_entity=build_entity,
-    paths=("tonight/player/{date}/{lookup}.json", "tonight/player/{lookup}.json"),
-    description="One file per player of the day's context: context, numbers, fatigue, streak, factors, recent form.",
+    documents=(PLAYER_FILE,),
+    probe=Probe("tonight/player/", sla_hours=12),
+    order=6,
+    groups=("tonight-set",),
+    summary="One file per player of the day's context: context, numbers, fatigue, streak, factors, recent form.",
+    legacy=(
+        "`injury_status` is `available` for a healthy player; it was null.",
+        "`margin` keeps its decimal: a miss by 0.5 is no longer 0.",
+        "The prediction is the latest active one, not an arbitrary row.",
+        "`games_played` and `limited_data` are always present.",
+        "`fatigue.context_data` and the dated twin `tonight/player/{date}/{lookup}.json` are new.",
+    ),
 )

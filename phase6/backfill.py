@@ -107,7 +107,7 @@ def backfill(
 
 
 def replay_messages(start: date, end: date, export_types: Iterable[str]) -> list[dict]:
-    """One replay export request (messages.md §1) per day, for `backfill --via pubsub`."""
+    """One replay export request per day, for `backfill --via pubsub`."""
     types = list(export_types)
     return [
         {"export_types": types, "target_date": day.isoformat(), "mode": "replay", "trigger_source": "backfill"}

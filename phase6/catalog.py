@@ -1,7 +1,10 @@
 """What an exporter is: a spec, its SQL queries and a pure build function from rows to documents.
 
 Exporters declare; the runner executes. No exporter opens a client, writes, logs a heartbeat or catches
-another exporter's error.
+another exporter's error. The spec is the endpoint's only declaration (docs/adding-an-endpoint.md): the documents it
+publishes (`Published`: path, JSON schema, cache), the status probe and its freshness SLA (`Probe`), the groups that
+run it, a one-line summary and its differences from the legacy files. Status entries, the API reference, the
+preview's entry points and the tests' route and cache tables are derived from these declarations.
 """
 from __future__ import annotations
 
@@ -59,6 +62,70 @@ class Document:
     max_age: int
     scope: Scope = "dated"
     entity: str | None = None  # the fan-out entity (player_lookup) the document belongs to
+    schema: str | None = None  # schemas/<schema>.json, checked before the document is written
+
+
+@dataclass(frozen=True)
+class Published:
+    """One kind of document an endpoint publishes (docs/api.md, "Caching" and "Pointers and dated twins").
+
+    `path` is relative to v1/ and may hold `{date}` (the target date: a dated file) and `{lookup}` (a fan-out
+    entity). A dated file gets `max_age` once its date is before G and its content is final, `short_max_age`
+    otherwise; its `pointer` twin (a date-free path with the same body) gets `pointer_max_age`. A path without
+    `{date}` is a global file with `max_age` always."""
+
+    path: str
+    schema: str
+    max_age: int
+    short_max_age: int | None = None
+    pointer: str | None = None
+    pointer_max_age: int | None = None
+    final_when: str = ""  # for the reference: when a dated file's content is final, if not always (build: final=)
+
+    def __post_init__(self) -> None:
+        if self.dated and self.short_max_age is None:
+            raise ValueError(f"{self.path}: a dated path declares short_max_age")
+        if not self.dated and (self.short_max_age is not None or self.pointer is not None):
+            raise ValueError(f"{self.path}: only a dated path has a short max-age or a pointer")
+        if (self.pointer is None) != (self.pointer_max_age is None):
+            raise ValueError(f"{self.path}: a pointer and its max-age are declared together")
+
+    @property
+    def dated(self) -> bool:
+        return "{date}" in self.path
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (self.path, self.pointer) if self.pointer else (self.path,)
+
+    def documents(self, ctx: ExportContext, body: dict[str, Any], *, final: bool = True,
+                  entity: str | None = None) -> list[Document]:
+        """The document for the run's target date (and entity), then its pointer twin with the same body (the
+        runner decides whether the pointer is written). `final=False`: the content may still change."""
+        values = {"date": ctx.target_date.isoformat(), "lookup": entity}
+        path = self.path.format(**values)
+        if not self.dated:
+            return [Document(path, body, self.max_age, "global", entity, self.schema)]
+        max_age = self.max_age if final and ctx.target_date < ctx.game_day else self.short_max_age
+        documents = [Document(path, body, max_age, "dated", entity, self.schema)]
+        if self.pointer:
+            documents.append(Document(self.pointer.format(**values), body, self.pointer_max_age, "pointer", entity,
+                                      self.schema))
+        return documents
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The object status.json stats for an endpoint, and how old it may be before the endpoint is stale.
+
+    `path` with `{date}`: G's file, else G − 1's; ending in "/": the newest object directly under it."""
+
+    path: str
+    sla_hours: int
+
+    @property
+    def sla_seconds(self) -> int:
+        return self.sla_hours * 3600
 
 
 @dataclass(frozen=True)
@@ -114,10 +181,15 @@ class Materialization:
 class ExportSpec:
     name: str
     cost: CostClass
-    priority: int  # lower runs first (api.md §2.4)
+    priority: int  # lower runs first within its class (critical, fast, fan-out: phase6/plan.py)
     queries: tuple[Query, ...]
     build: Callable[[ExportContext, Mapping[str, Rows]], Iterable[Document | Notice]]  # Notices: warnings
-    paths: tuple[str, ...]  # documentation of the paths written, e.g. "predictions/{date}.json"
+    documents: tuple[Published, ...]  # what it publishes; build functions make their Documents from these
+    probe: Probe | None = None  # every endpoint of the catalogue declares one (tests/test_catalogue.py)
+    order: int = 0  # place in status.json's endpoints and in docs/api.md; a new endpoint takes the next number
+    groups: tuple[str, ...] = ()  # message groups that run it besides "all" (docs/messages.md)
+    summary: str = ""  # one line: what the endpoint is for
+    legacy: tuple[str, ...] = ()  # how it differs from the file the legacy publisher wrote at the same path
     pointer_offsets: tuple[int, ...] = (0,)  # target dates (G + offset) that may write pointers
     critical: bool = False
     materialization: Materialization | None = None
@@ -134,32 +206,11 @@ class ExportSpec:
     # How the content of the export's whole-export documents (not fan-out entities) is counted: the published
     # version is kept when the new one is empty or degraded. Declared by every export that has such documents.
     guard: ContentGuard | None = None
-    description: str = ""
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(path for published in self.documents for path in published.paths)
 
 
 def cache_control(max_age: int) -> str:
     return f"public, max-age={int(max_age)}"
-
-
-def dated_max_age(ctx: ExportContext, long_age: int, short_age: int, final: bool = True) -> int:
-    """api.md §2.3: a dated file whose date is ≥ G, or whose content is not final, gets the short value."""
-    return long_age if final and ctx.target_date < ctx.game_day else short_age
-
-
-def dated_and_pointer(
-    ctx: ExportContext,
-    body: dict[str, Any],
-    dated_path: str,
-    pointer_path: str,
-    *,
-    long_age: int,
-    short_age: int,
-    pointer_age: int,
-    final: bool = True,
-    entity: str | None = None,
-) -> list[Document]:
-    """A dated document and its pointer twin with the same body (the runner decides whether the pointer is written)."""
-    return [
-        Document(dated_path, body, dated_max_age(ctx, long_age, short_age, final), "dated", entity),
-        Document(pointer_path, body, pointer_age, "pointer", entity),
-    ]

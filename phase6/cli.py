@@ -96,11 +96,9 @@ def preview(
 ) -> None:
     """Serve the local bucket over HTTP with the recorded Cache-Control and content types."""
     from .cli_runtime import cannot_listen
-    from .preview import make_server, missing_root
+    from .preview import make_server
 
     folder = root or local_path(Settings().bucket_url, "file")
-    if not folder.is_dir():
-        err().print(f"[yellow]{missing_root(folder)}[/yellow]")
     try:
         server = make_server(folder, port=port)
     except OSError as error:

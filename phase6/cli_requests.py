@@ -7,7 +7,7 @@ import json
 from datetime import date
 from typing import Any, Mapping
 
-from exporters import EXPORT_MODULES, GROUPS
+from exporters import export_types, groups
 
 from .cli_errors import UsageMistake
 from .messages import ISO_DATE, Accepted, Envelope, ExportRequest, GameDayClock, Ignored, Rejected, parse
@@ -17,8 +17,8 @@ OPTIONS = {"export_types": "--types", "target_date": "--date", "mode": "--mode",
            "min_games": "--min-games", "correlation_id": "--correlation-id", "trigger_source": "--trigger-source",
            "force": "--force"}
 
-TYPES_HELP = (f"Comma-separated export types or groups. Types: {', '.join(EXPORT_MODULES)}. "
-              f"Groups: {', '.join(GROUPS)}.")
+TYPES_HELP = (f"Comma-separated export types or groups. Types: {', '.join(export_types())}. "
+              f"Groups: {', '.join(groups())}.")
 DATE_HELP = ("today, yesterday or YYYY-MM-DD on the game-day clock (America/New_York), from "
              "PHASE6_SEASON_WINDOW_START (2021-10-01) to two days after today.")
 DATE_METAVAR = "DATE"

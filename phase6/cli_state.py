@@ -15,7 +15,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from exporters import EXPORT_MODULES, GROUPS
+from exporters import export_types, groups
 
 from .app import open_state_store
 from .cli_console import TIME_ZONE_NOTE, age_text, keep_whole, noted_table, operator_table, out, short_time
@@ -74,7 +74,7 @@ def _row(record: dict[str, Any] | None, beat: dict[str, Any] | None, now: dateti
 
 def compact_types(export_types: list[str]) -> str:
     """A group's name when the types are exactly that group (`all`, `tonight-set`, `results-set`)."""
-    for group, members in GROUPS.items():
+    for group, members in groups().items():
         if set(export_types) == set(members):
             return group
     return ", ".join(export_types)
@@ -122,8 +122,8 @@ def breakers(
     reset: Optional[str] = typer.Option(None, "--reset", metavar="TYPE", help="Close the breaker of this export type."),
 ) -> None:
     """Circuit breakers per export type; --reset TYPE closes one."""
-    if reset is not None and reset not in EXPORT_MODULES:
-        raise UsageMistake(f"unknown export type {reset!r}; known: {', '.join(EXPORT_MODULES)}")
+    if reset is not None and reset not in export_types():
+        raise UsageMistake(f"unknown export type {reset!r}; known: {', '.join(export_types())}")
     state = open_state_store(Settings())
     now = datetime.now(timezone.utc)
     try:

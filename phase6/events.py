@@ -1,4 +1,4 @@
-"""Outgoing messages: the completion event (messages.md §4) and continuation requests (§1 `continuation`).
+"""Outgoing messages: the completion event and continuation requests (docs/messages.md, `continuation`).
 
 Chosen by `settings.events_url`:
 
@@ -33,7 +33,7 @@ class EventsError(RuntimeError):
 
 @dataclass
 class CompletionEvent:
-    """messages.md §4, every field. `continuation_message_id` is present only when a continuation was sent."""
+    """docs/messages.md, every field. `continuation_message_id` is present only when a continuation was sent."""
 
     run_id: str
     message_id: str

@@ -1,4 +1,4 @@
-"""Output value formats of api.md §1.3–§1.4: rounding, timestamps, game times.
+"""Output value formats of docs/api.md, "Timestamps and dates": rounding, timestamps, game times.
 
 Rounding happens once, at output, from unrounded values. None, NaN, infinities and unparseable values become None.
 """
@@ -46,7 +46,7 @@ def integer(value: Any) -> int | None:
 
 
 def ts(value: datetime | None) -> str | None:
-    """UTC ISO-8601 with +00:00 and exactly 6 fractional digits (api.md §1.3)."""
+    """UTC ISO-8601 with +00:00 and exactly 6 fractional digits."""
     if value is None:
         return None
     if value.tzinfo is None:

@@ -1,4 +1,4 @@
-"""Serialization of published documents (api.md §1.2): UTF-8, 2-space indent, shape key order, no NaN."""
+"""Serialization of published documents: UTF-8, 2-space indent, shape key order, no NaN."""
 from __future__ import annotations
 
 import hashlib
@@ -13,7 +13,7 @@ from .formats import ts
 # orjson writes NaN and ±Infinity as null, which is the contract's rule for non-finite numbers.
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME
 # A top-level build time as dumps writes it: two spaces of indent, a timestamp string, then `,` or the line's end.
-# updated_at is live-grading's build time (api.md §3.15).
+# updated_at is live-grading's build time.
 _BUILD_TIME = re.compile(rb'^  "(?:generated_at|updated_at)": "[^"]*"', re.MULTILINE)
 
 

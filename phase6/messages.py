@@ -1,12 +1,12 @@
-"""The message contract (messages.md): Pub/Sub envelope → export request, predictions-complete event or rejection.
+"""The message contract: Pub/Sub envelope → export request, predictions-complete event or rejection.
 
 `parse(envelope, clock)` never raises for bad input: every outcome is an `Accepted`, `Ignored` or `Rejected`,
 and a rejection lists every problem found at once, each naming the field, what was expected and what was found.
 
 Which shape a payload is — decided before anything else, from its keys alone:
 
-* it has any of `export_types`, `export_type`, `players`, `target_date` → an **export request** (§1);
-* otherwise it has `game_date` or `status` → a **predictions-complete event** (§2);
+* it has any of `export_types`, `export_type`, `players`, `target_date` → an **export request**;
+* otherwise it has `game_date` or `status` → a **predictions-complete event**;
 * otherwise → an export request (which then fails with "export_types is required").
 
 So `{"game_date": ..., "export_types": [...]}` is an export request (and gets "did you mean target_date?"),
@@ -24,7 +24,7 @@ from typing import Any, Collection, Mapping, Protocol
 
 import orjson
 
-from exporters import EXPORT_MODULES, GROUPS, catalog, expand
+from exporters import catalog, expand, export_types, groups
 
 from .config import season_window_start
 from .runner import SAFE_ENTITY, default_update_latest
@@ -140,24 +140,25 @@ def parse(
     envelope: Envelope,
     clock: GameDayClock,
     *,
-    known_types: Collection[str] = tuple(EXPORT_MODULES),
+    known_types: Collection[str] | None = None,
     window_start: date | None = None,
     fanout_types: Collection[str] | None = None,
 ) -> Outcome:
     """Decode and validate one delivery. `clock` resolves "today"/"yesterday" and the season window's end.
+    `known_types` (default: the catalogue's export types) are the names a message may request;
     `fanout_types` (default: the catalogue's fan-out exports) are the types a continuation cursor may name."""
     payload = decode(envelope.data)
     if isinstance(payload, Rejected):
         return payload
     fanouts = frozenset(fanout_types if fanout_types is not None else catalogue_fanouts())
-    rules = Rules(clock.game_day(), window_start or season_window_start(), frozenset(known_types), fanouts)
+    rules = Rules(clock.game_day(), window_start or season_window_start(), frozenset(known_types if known_types is not None else export_types()), fanouts)
     if is_predictions_complete(payload):
         return parse_predictions_complete(payload, rules)
     return parse_export_request(payload, rules)
 
 
 def decode(data: object) -> dict[str, Any] | Rejected:
-    """Envelope problems of messages.md §3: base64 → UTF-8 → JSON → object, at most 64 KiB."""
+    """Envelope problems of docs/messages.md: base64 → UTF-8 → JSON → object, at most 64 KiB."""
     if data is None or data == "":
         return Rejected(("message.data: expected a base64-encoded JSON object, found no data",))
     if not isinstance(data, str):
@@ -328,7 +329,7 @@ def check_export_types(payload: Mapping[str, Any], known: frozenset[str], proble
     expanded = expand([*names, "players"] if players else names)
     unknown = [name for name in expanded if name not in known]
     if unknown:
-        choices = ", ".join([*sorted(known), *GROUPS])
+        choices = ", ".join([*sorted(known), *groups()])
         problems.append(f"export_types: expected export type or group names ({choices}), found unknown {listed(unknown)}")
     return expanded
 

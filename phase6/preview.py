@@ -10,7 +10,6 @@
 """
 from __future__ import annotations
 
-import html
 import logging
 import re
 from functools import partial
@@ -23,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 from exporters import catalog
 
 from .config import Settings
+from .pages import template
 from .storage.base import GZIP, ObjectInfo, StorageError
 from .storage.local import LocalBucket
 
@@ -87,32 +87,22 @@ def entry_points(names: list[str]) -> list[str]:
 
 
 def index_page(bucket: LocalBucket, object_prefix: str = "v1/") -> str:
+    """phase6/templates/preview_index.html.j2: per top-level folder its object count, newest write and entry points,
+    and the latest run report."""
     groups: dict[str, list[ObjectInfo]] = {}
     for info in bucket.list(object_prefix):
         groups.setdefault(info.name[len(object_prefix):].split("/")[0], []).append(info)
     starts = entry_points([info.name[len(object_prefix):] for infos in groups.values() for info in infos])
-    rows = []
-    for endpoint, infos in sorted(groups.items()):
-        newest = max(infos, key=lambda info: info.updated)
-        links = " ".join(f'<a href="/{html.escape(object_prefix + name)}">{html.escape(name)}</a>'
-                         for name in starts if name == endpoint or name.startswith(endpoint + "/"))
-        rows.append(f"<tr><td>{html.escape(endpoint)}</td><td>{len(infos)}</td>"
-                    f"<td>{newest.updated:%Y-%m-%d %H:%M:%S} UTC</td><td>{links or '—'}</td></tr>")
+    rows = [
+        {"folder": folder, "count": len(infos),
+         "newest": f"{max(infos, key=lambda info: info.updated).updated:%Y-%m-%d %H:%M:%S}",
+         "links": [name for name in starts if name == folder or name.startswith(folder + "/")]}
+        for folder, infos in sorted(groups.items())
+    ]
     reports = sorted(bucket.list(REPORTS_PREFIX), key=lambda info: info.updated, reverse=True)
-    report_link = (
-        f'<p>Latest run report: <a id="latest-report" href="/{html.escape(reports[0].name)}">{html.escape(reports[0].name)}</a></p>'
-        if reports
-        else "<p>No run report yet: <code>python -m phase6 report --latest</code> writes one.</p>"
-    )
-    missing = "" if bucket.root.is_dir() else f'<p id="missing-root"><strong>{html.escape(missing_root(bucket.root))}</strong></p>'
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>phase6 local bucket</title>
-<style>body{{font:14px system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}th{{background:#f3f3f3}}
-a{{margin-right:.6em}}</style></head>
-<body><h1>Local bucket preview</h1>{missing}{report_link}
-<table id="endpoints"><thead><tr><th>endpoint</th><th>objects</th><th>last written</th><th>entry points</th></tr></thead>
-<tbody>{''.join(rows)}</tbody></table></body></html>"""
+    return template("preview_index.html.j2").render(
+        rows=rows, object_prefix=object_prefix, report=reports[0].name if reports else None,
+        missing=None if bucket.root.is_dir() else missing_root(bucket.root))
 
 
 def missing_root(root: Path) -> str:
@@ -188,7 +178,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
 def make_server(root: Path, host: str = "127.0.0.1", port: int = 8000,
                 cors_origins: Sequence[str] | None = None) -> ThreadingHTTPServer:
     """The preview server for the folder `root`; `cors_origins` defaults to the configured origins."""
-    if not root.is_dir():
-        log.warning(missing_root(root))
     origins = cors_origins if cors_origins is not None else Settings().preview_cors_origins
-    return ThreadingHTTPServer((host, port), partial(PreviewHandler, bucket=LocalBucket(root), cors_origins=origins))
+    server = ThreadingHTTPServer((host, port), partial(PreviewHandler, bucket=LocalBucket(root), cors_origins=origins))
+    if not root.is_dir():  # after the bind: a port in use is the one thing to say then
+        log.warning(missing_root(root))
+    return server

@@ -3,12 +3,12 @@
 It shows a timeline of every export against the budget and the deadline, per-export outcomes, every warehouse
 query with its timing, breakers, deferrals and errors, the message that started the run, and — read from the
 files published for the target date, not from the warehouse — the daily signal and the subsets' hit rates.
+The markup is phase6/templates/report.html.j2 (autoescaped); this module computes what it shows and where.
 
 Times on the timeline are wall-clock seconds from the first recorded export or query start (t = 0).
 """
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 from .plan import safety_margin
 from .storage.base import Bucket
+from .pages import template
 
 REPORTS_PREFIX = "reports/"
 CLASS_COLOURS = {"critical": "#e8590c", "fast": "#1c7ed6", "fanout": "#7048e8"}
@@ -90,22 +91,6 @@ def run_span(bars: list[ExportBar]) -> float:
     return max((bar.start + bar.seconds for bar in bars if bar.start is not None), default=0.0)
 
 
-def esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
-
-
-def axis(scale_end: float, top: float, bottom: float) -> str:
-    """Vertical grid lines with second labels under the plot."""
-    step = tick_step(scale_end)
-    parts, value = [], 0.0
-    while value <= scale_end * 1.0001:
-        x = LABEL_WIDTH + PLOT_WIDTH * value / scale_end
-        parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="#e9ecef"/>'
-                     f'<text x="{x:.1f}" y="{bottom + 14}" text-anchor="middle" class="tick">{value:g} s</text>')
-        value = round(value + step, 10)
-    return "".join(parts)
-
-
 def tick_step(span: float) -> float:
     """A round step giving about five ticks over `span`."""
     raw = max(span, 1e-9) / 5
@@ -113,151 +98,113 @@ def tick_step(span: float) -> float:
     return next(factor * exponent for factor in (1, 2, 2.5, 5, 10) if raw <= factor * exponent)
 
 
-def timeline_svg(bars: list[ExportBar], budget: float, deadline: float) -> str:
-    """Every export as a bar on the run's own scale; the deadline and budget lines appear when they are in range."""
-    span = run_span(bars)
-    scale_end = span * 1.1 or 1.0
+def ticks(scale_end: float) -> list[tuple[float, str]]:
+    """(x, label) of the vertical grid lines, in seconds."""
+    step, found, value = tick_step(scale_end), [], 0.0
+    while value <= scale_end * 1.0001:
+        found.append((LABEL_WIDTH + PLOT_WIDTH * value / scale_end, f"{value:g} s"))
+        value = round(value + step, 10)
+    return found
+
+
+def timeline_view(bars: list[ExportBar], budget: float, deadline: float) -> dict[str, Any]:
+    """Every export as a bar on the run's own scale; the deadline and budget lines when they are in range."""
+    scale_end = run_span(bars) * 1.1 or 1.0
     if deadline <= scale_end * 1.5:
         scale_end = max(scale_end, budget * 1.02)
-    height = ROW_HEIGHT * len(bars) + 30
     rows = []
     for index, bar in enumerate(bars):
-        y = index * ROW_HEIGHT + 4
-        label = f'<text x="{LABEL_WIDTH - 8}" y="{y + 13}" text-anchor="end" class="label">{esc(bar.name)}</text>'
-        if bar.start is None:
-            rows.append(label + f'<text x="{LABEL_WIDTH + 4}" y="{y + 13}" class="status" fill="#c92a2a">'
-                        f'not started: {esc(bar.status)}</text>')
-            continue
-        x = LABEL_WIDTH + PLOT_WIDTH * bar.start / scale_end
-        width = max(PLOT_WIDTH * bar.seconds / scale_end, 1.5)
-        stroke = ' stroke="#c92a2a" stroke-width="2"' if bar.status not in ("ok",) else ""
-        title = f"{bar.name} ({bar.cost_class}): {bar.status}, {bar.seconds:.3f} s from +{bar.start:.3f} s"
-        rows.append(label + f'<rect class="bar" data-export="{esc(bar.name)}" x="{x:.1f}" y="{y}" width="{width:.1f}" '
-                    f'height="{ROW_HEIGHT - 6}" fill="{CLASS_COLOURS.get(bar.cost_class, "#868e96")}"{stroke}>'
-                    f'<title>{esc(title)}</title></rect>'
-                    f'<text x="{x + width + 4:.1f}" y="{y + 13}" class="status">{bar.seconds:.2f} s {esc(bar.status)}</text>')
+        row = {"name": bar.name, "y": index * ROW_HEIGHT + 4, "status": bar.status, "x": None}
+        if bar.start is not None:
+            width = max(PLOT_WIDTH * bar.seconds / scale_end, 1.5)
+            row.update(x=LABEL_WIDTH + PLOT_WIDTH * bar.start / scale_end, width=width, seconds=bar.seconds,
+                       fill=CLASS_COLOURS.get(bar.cost_class, "#868e96"), failed=bar.status != "ok",
+                       title=f"{bar.name} ({bar.cost_class}): {bar.status}, {bar.seconds:.3f} s from +{bar.start:.3f} s")
+        rows.append(row)
+    limits = [(LABEL_WIDTH + PLOT_WIDTH * at / scale_end, text, colour)
+              for at, text, colour in ((deadline, "deadline", "#e67700"), (budget, "budget", "#c92a2a")) if at <= scale_end]
     bottom = ROW_HEIGHT * len(bars) + 4
-    limits = "".join(
-        limit_line(LABEL_WIDTH + PLOT_WIDTH * at / scale_end, bottom, text, colour)
-        for at, text, colour in ((deadline, "deadline", "#e67700"), (budget, "budget", "#c92a2a")) if at <= scale_end
-    )
-    return (f'<svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="{LABEL_WIDTH + PLOT_WIDTH + 90}" '
-            f'height="{height}" role="img" aria-label="export timeline">{axis(scale_end, 0, bottom)}{"".join(rows)}'
-            f'{limits}</svg>')
+    return {"width": LABEL_WIDTH + PLOT_WIDTH + 90, "height": ROW_HEIGHT * len(bars) + 30, "bottom": bottom,
+            "label_width": LABEL_WIDTH, "bar_height": ROW_HEIGHT - 6, "ticks": ticks(scale_end), "rows": rows,
+            "limits": limits}
 
 
-def limit_line(x: float, bottom: float, text: str, colour: str) -> str:
-    return (f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{bottom}" stroke="{colour}" stroke-dasharray="4 3"/>'
-            f'<text x="{x + 3:.1f}" y="10" class="tick" fill="{colour}">{text}</text>')
+def timeline_svg(bars: list[ExportBar], budget: float, deadline: float) -> str:
+    return str(template("report_parts.html.j2").module.timeline(timeline_view(bars, budget, deadline)))
 
 
-def budget_svg(used: float, budget: float, deadline: float) -> str:
+def budget_view(used: float, budget: float, deadline: float) -> dict[str, Any]:
     """The whole budget on one bar: the time used, the deadline (budget minus the safety margin) and the budget."""
     def x(seconds: float) -> float:
         return LABEL_WIDTH + PLOT_WIDTH * min(seconds, budget) / budget
 
-    colour = "#c92a2a" if used > deadline else "#2b8a3e"
-    return (f'<svg id="budget" xmlns="http://www.w3.org/2000/svg" width="{LABEL_WIDTH + PLOT_WIDTH + 90}" height="52" '
-            f'role="img" aria-label="budget used">'
-            f'<text x="{LABEL_WIDTH - 8}" y="21" text-anchor="end" class="label">budget used</text>'
-            f'<rect x="{LABEL_WIDTH}" y="8" width="{PLOT_WIDTH}" height="18" fill="#f1f3f5" stroke="#ced4da"/>'
-            f'<rect x="{LABEL_WIDTH}" y="8" width="{max(x(used) - LABEL_WIDTH, 1.5):.1f}" height="18" fill="{colour}"/>'
-            f'{limit_line(x(deadline), 30, "", "#e67700")}'
-            f'<text x="{LABEL_WIDTH}" y="44" class="tick">{used:.2f} s of {budget:g} s '
-            f'({100 * used / budget:.1f} %); deadline at {deadline:g} s</text></svg>')
+    return {"width": LABEL_WIDTH + PLOT_WIDTH + 90, "label_width": LABEL_WIDTH, "plot_width": PLOT_WIDTH,
+            "used_width": max(x(used) - LABEL_WIDTH, 1.5), "colour": "#c92a2a" if used > deadline else "#2b8a3e",
+            "deadline_x": x(deadline), "used": used, "budget": budget, "deadline": deadline,
+            "share": 100 * used / budget}
 
 
-def legend() -> str:
-    return "".join(f'<span class="key" style="background:{colour}"></span>{name} '
-                   for name, colour in CLASS_COLOURS.items())
-
-
-def summary_section(run: Mapping[str, Any], used: float, budget: float) -> str:
+def summary_facts(run: Mapping[str, Any], used: float, budget: float) -> list[tuple[str, Any]]:
     exports = run["exports"].values()
     request = run["request"]
-    facts = [
-        ("status", badge(run["status"])),
-        ("target date", esc(request.get("target_date"))),
-        ("mode", esc(request.get("mode"))),
-        ("started", esc(run.get("started_at"))),
-        ("finished", esc(run.get("finished_at"))),
+    return [
+        ("status", run["status"]),
+        ("target date", request.get("target_date")),
+        ("mode", request.get("mode")),
+        ("started", run.get("started_at")),
+        ("finished", run.get("finished_at")),
         ("wall time of the exports", f"{used:.2f} s of {budget:g} s"),
         ("files", f"{sum(r.get('files', 0) for r in exports):,}"),
         ("bytes", f"{sum(r.get('bytes', 0) for r in exports):,}"),
         ("unchanged (skipped)", f"{sum(r.get('unchanged', 0) for r in exports):,}"),
         ("warehouse queries", str(sum(r.get("queries", 0) for r in exports))),
     ]
-    return '<table id="summary" class="facts">' + "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in facts) + "</table>"
 
 
-def badge(status: str) -> str:
-    return f'<span class="badge" style="background:{STATUS_COLOURS.get(status, "#e67700")}">{esc(status)}</span>'
+def status_colour(status: str) -> str:
+    return STATUS_COLOURS.get(status, "#e67700")
 
 
-def exports_table(run: Mapping[str, Any], bars: list[ExportBar], budget: float) -> str:
+def export_rows(run: Mapping[str, Any], bars: list[ExportBar], budget: float) -> list[dict[str, Any]]:
     rows = []
     for bar in bars:
         result = run["exports"][bar.name]
-        notes = [esc(result["error"])] if result.get("error") else []
-        notes += [esc(warning) for warning in result.get("warnings", [])[:3]]
-        more = len(result.get("warnings", [])) - 3
-        if more > 0:
-            notes.append(f"… and {more} more warnings")
-        start = "" if bar.start is None else f"+{bar.start:.3f}"
-        rows.append(
-            f'<tr><td>{esc(bar.name)}</td><td><span class="key" style="background:{CLASS_COLOURS.get(bar.cost_class)}"></span>'
-            f"{esc(bar.cost_class)}</td><td>{badge(bar.status)}</td><td class=n>{start}</td><td class=n>{bar.seconds:.3f}</td>"
-            f"<td class=n>{100 * bar.seconds / budget:.2f} %</td><td class=n>{result.get('files', 0):,}</td>"
-            f"<td class=n>{result.get('bytes', 0):,}</td><td class=n>{result.get('unchanged', 0):,}</td>"
-            f"<td class=n>{result.get('queries', 0)}</td><td class=n>{result.get('rows_read', 0):,}</td>"
-            f"<td>{'<br>'.join(notes)}</td></tr>"
-        )
-    head = "".join(f"<th>{name}</th>" for name in ("export", "class", "status", "start s", "seconds", "of budget", "files",
-                                                    "bytes", "unchanged", "queries", "rows read", "error / warnings"))
-    return f'<table id="exports"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        warnings = result.get("warnings", [])
+        notes = ([result["error"]] if result.get("error") else []) + warnings[:3]
+        if len(warnings) > 3:
+            notes.append(f"… and {len(warnings) - 3} more warnings")
+        rows.append({
+            "name": bar.name, "cost_class": bar.cost_class, "class_colour": CLASS_COLOURS.get(bar.cost_class),
+            "status": bar.status, "status_colour": status_colour(bar.status),
+            "start": "" if bar.start is None else f"+{bar.start:.3f}", "seconds": bar.seconds,
+            "share": 100 * bar.seconds / budget, "files": result.get("files", 0), "bytes": result.get("bytes", 0),
+            "unchanged": result.get("unchanged", 0), "queries": result.get("queries", 0),
+            "rows_read": result.get("rows_read", 0), "notes": notes,
+        })
+    return rows
 
 
-def queries_table(run: Mapping[str, Any]) -> str:
+def query_rows(run: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every query in the order it ran, with its start, duration, rows and whether the run's cache answered it."""
     queries = run.get("queries", [])
-    if not queries:
-        return '<p id="queries">This run record carries no query trace.</p>'
     origin = time_origin(run)
-    slowest = max(float(query["seconds"]) for query in queries) or 1.0
+    slowest = max((float(query["seconds"]) for query in queries), default=0.0) or 1.0
     rows = []
-    for number, query in enumerate(queries, 1):
+    for query in queries:
         started = parse_time(query.get("started_at"))
-        start = f"+{(started - origin).total_seconds():.3f}" if started and origin else ""
-        share = 100 * float(query["seconds"]) / slowest
-        rows.append(
-            f"<tr><td class=n>{number}</td><td class=n>{start}</td><td>{esc(query['export'])}</td><td>{esc(query['name'])}</td>"
-            f"<td class=n>{1000 * float(query['seconds']):.1f}</td>"
-            f'<td class="spark"><span style="width:{share:.1f}%"></span></td>'
-            f"<td class=n>{int(query['rows']):,}</td><td>{'cached' if query.get('cached') else ''}</td></tr>"
-        )
-    total = sum(float(query["seconds"]) for query in queries)
-    cached = sum(1 for query in queries if query.get("cached"))
-    head = "".join(f"<th>{name}</th>" for name in ("#", "start s", "export", "query", "ms", "", "rows", "cache"))
-    return (f"<p>{len(queries)} queries, {cached} answered from the run's cache, {total:.3f} s in total.</p>"
-            f'<table id="queries"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+        rows.append({"start": f"+{(started - origin).total_seconds():.3f}" if started and origin else "",
+                     "export": query["export"], "name": query["name"], "ms": 1000 * float(query["seconds"]),
+                     "share": 100 * float(query["seconds"]) / slowest, "rows": int(query["rows"]),
+                     "cached": bool(query.get("cached"))})
+    return rows
 
 
-def problems_section(run: Mapping[str, Any]) -> str:
+def problem_facts(run: Mapping[str, Any]) -> list[tuple[str, str]]:
     items = [
         ("breakers open", ", ".join(run.get("breakers_open", [])) or "none"),
         ("deferred to a continuation", ", ".join(run.get("deferred", [])) or "none"),
     ]
-    items += [(f"cursor of {name}", json.dumps(cursor)) for name, cursor in run.get("cursor", {}).items()]
-    rows = "".join(f"<tr><th>{esc(name)}</th><td>{esc(value)}</td></tr>" for name, value in items)
-    errors = "".join(f"<li>{esc(error)}</li>" for error in run.get("errors", []))
-    return (f'<table id="problems" class="facts">{rows}</table>'
-            + (f'<ul class="errors">{errors}</ul>' if errors else "<p>No errors.</p>"))
-
-
-def message_section(run: Mapping[str, Any]) -> str:
-    rows = "".join(f"<tr><th>{esc(name)}</th><td><code>{esc(json.dumps(value))}</code></td></tr>"
-                   for name, value in run["request"].items())
-    return f'<table id="message" class="facts">{rows}</table>'
+    return items + [(f"cursor of {name}", json.dumps(cursor)) for name, cursor in run.get("cursor", {}).items()]
 
 
 def load_game_day(bucket: Bucket, object_prefix: str, day: date) -> GameDay:
@@ -305,57 +252,36 @@ HIT_TOP = 48
 HIT_WIDTH = 400
 
 
-def game_day_svg(game_day: GameDay) -> str:
-    """The day's signal as a badge and the champion's subset hit rates as grouped bars, with the break-even line."""
-    rates = game_day.hit_rates
-    subsets = rates.subsets if rates else []
-    group_height = HIT_BAR * 3 + 8
-    bottom = HIT_TOP + group_height * len(subsets)
-    parts = [signal_badge(game_day.signal)]
-    if rates and subsets:
-        parts.append(hit_rate_grid(bottom))
-        for index, (subset, values) in enumerate(subsets):
-            parts.append(hit_rate_group(subset, values, rates.windows, HIT_TOP + index * group_height))
-        parts.append(hit_rate_legend(rates, bottom))
-    return (f'<svg id="game-day" xmlns="http://www.w3.org/2000/svg" width="{LABEL_WIDTH + HIT_WIDTH + 120}" '
-            f'height="{bottom + 40}" role="img" aria-label="daily signal and subset hit rates">{"".join(parts)}</svg>')
-
-
-def signal_badge(signal: Mapping[str, Any] | None) -> str:
-    name = (signal or {}).get("signal", "no signal file")
-    metrics = (signal or {}).get("metrics") or {}
-    detail = f"conditions {metrics.get('conditions', '?')}, high-edge picks {metrics.get('picks', '?')}" if signal else ""
-    return (f'<rect x="0" y="0" width="150" height="24" rx="12" fill="{SIGNAL_COLOURS.get(name, "#adb5bd")}"/>'
-            f'<text x="75" y="16" text-anchor="middle" class="badge-text">signal: {esc(name)}</text>'
-            f'<text x="160" y="16" class="tick">{esc(detail)}</text>')
-
-
 def hit_rate_x(rate: float) -> float:
     return LABEL_WIDTH + HIT_WIDTH * rate / 100
 
 
-def hit_rate_grid(bottom: float) -> str:
-    grid = "".join(f'<line x1="{hit_rate_x(pct):.1f}" y1="{HIT_TOP - 4}" x2="{hit_rate_x(pct):.1f}" y2="{bottom}" '
-                   f'stroke="#e9ecef"/><text x="{hit_rate_x(pct):.1f}" y="{HIT_TOP - 8}" text-anchor="middle" '
-                   f'class="tick">{pct} %</text>' for pct in (0, 25, 50, 75, 100))
-    even = hit_rate_x(BREAK_EVEN_HIT_RATE)
-    return grid + (f'<line x1="{even:.1f}" y1="{HIT_TOP - 4}" x2="{even:.1f}" y2="{bottom}" stroke="#c92a2a" '
-                   f'stroke-dasharray="3 3"/><text x="{even + 3:.1f}" y="{bottom + 12}" class="tick" fill="#c92a2a">'
-                   f'break-even {BREAK_EVEN_HIT_RATE} %</text>')
-
-
-def hit_rate_group(subset: str, values: Mapping[str, float], windows: tuple[tuple[str, str, str], ...], y: float) -> str:
-    bars = "".join(f'<rect class="hit-rate" x="{LABEL_WIDTH}" y="{y + offset * HIT_BAR}" width="{hit_rate_x(values[key]) - LABEL_WIDTH:.1f}" '
-                   f'height="{HIT_BAR - 1}" fill="{colour}"><title>{esc(subset)}, {label}: {values[key]:.1f} %</title></rect>'
-                   for offset, (key, label, colour) in enumerate(windows) if key in values)
-    return f'<text x="{LABEL_WIDTH - 8}" y="{y + 14}" text-anchor="end" class="label">{esc(subset)}</text>{bars}'
-
-
-def hit_rate_legend(rates: HitRates, bottom: float) -> str:
-    keys = "".join(f'<rect x="{LABEL_WIDTH + 200 + i * 80}" y="{bottom + 20}" width="10" height="10" fill="{colour}"/>'
-                   f'<text x="{LABEL_WIDTH + 214 + i * 80}" y="{bottom + 29}" class="tick">{label}</text>'
-                   for i, (_, label, colour) in enumerate(rates.windows))
-    return keys + f'<text x="0" y="{bottom + 29}" class="tick">hit rate, {esc(rates.model)} ({esc(rates.source)})</text>'
+def game_day_view(game_day: GameDay) -> dict[str, Any]:
+    """The day's signal as a badge and the champion's subset hit rates as grouped bars, with the break-even line."""
+    rates = game_day.hit_rates
+    subsets = rates.subsets if rates else []
+    group_height = HIT_BAR * 3 + 8
+    signal = game_day.signal or {}
+    metrics = signal.get("metrics") or {}
+    name = signal.get("signal", "no signal file")
+    groups = []
+    for index, (subset, values) in enumerate(subsets):
+        y = HIT_TOP + index * group_height
+        groups.append({"subset": subset, "y": y, "bars": [
+            {"y": y + offset * HIT_BAR, "width": hit_rate_x(values[key]) - LABEL_WIDTH, "colour": colour, "label": label,
+             "value": values[key]}
+            for offset, (key, label, colour) in enumerate(rates.windows) if key in values]})
+    return {
+        "width": LABEL_WIDTH + HIT_WIDTH + 120, "bottom": HIT_TOP + group_height * len(subsets), "top": HIT_TOP,
+        "label_width": LABEL_WIDTH, "bar_height": HIT_BAR - 1,
+        "signal": name, "signal_colour": SIGNAL_COLOURS.get(name, "#adb5bd"),
+        "signal_detail": (f"conditions {metrics.get('conditions', '?')}, high-edge picks {metrics.get('picks', '?')}"
+                          if game_day.signal else ""),
+        "grid": [(hit_rate_x(pct), pct) for pct in (0, 25, 50, 75, 100)], "even_x": hit_rate_x(BREAK_EVEN_HIT_RATE),
+        "break_even": BREAK_EVEN_HIT_RATE, "groups": groups,
+        "legend": [(LABEL_WIDTH + 200 + i * 80, label, colour) for i, (_, label, colour) in enumerate(rates.windows)] if rates else [],
+        "model": rates.model if rates else "", "source": rates.source if rates else "",
+    }
 
 
 STYLE = """body{font:14px system-ui,sans-serif;margin:2em;color:#212529;max-width:1200px}
@@ -373,22 +299,23 @@ def render_report(run: Mapping[str, Any], *, classes: Mapping[str, str], budget_
     bars = export_bars(run, classes)
     used = run_span(bars)
     deadline = budget_seconds - safety_margin(budget_seconds)
-    title = f"Run {run['run_id']} · {run['request'].get('target_date')} · {run['status']}"
-    chart = (game_day_svg(game_day) if game_day and (game_day.signal or game_day.hit_rates)
-             else "<p>No signal or subset files were published for this date.</p>")
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title><style>{STYLE}</style></head>
-<body><h1>{esc(title)}</h1>
-<p>Report generated {esc(generated_at.isoformat(timespec="seconds"))}. Times are wall-clock seconds from the first
-export's start; the deadline is the budget minus its safety margin.</p>
-{summary_section(run, used, budget_seconds)}
-<h2>Timeline</h2><p>{legend()}</p>
-{budget_svg(used, budget_seconds, deadline)}
-{timeline_svg(bars, budget_seconds, deadline)}
-<h2>Exports</h2>{exports_table(run, bars, budget_seconds)}
-<h2>Breakers, deferrals and errors</h2>{problems_section(run)}
-<h2>Game day {esc(run['request'].get('target_date'))}: daily signal and subset hit rates</h2>{chart}
-<h2>Queries</h2>{queries_table(run)}
-<h2>The message that started it</h2>{message_section(run)}
-</body></html>
-"""
+    queries = query_rows(run)
+    return template("report.html.j2").render(
+        title=f"Run {run['run_id']} · {run['request'].get('target_date')} · {run['status']}",
+        style=STYLE,
+        generated_at=generated_at.isoformat(timespec="seconds"),
+        summary=summary_facts(run, used, budget_seconds),
+        status_colour=status_colour(run["status"]),
+        class_colours=list(CLASS_COLOURS.items()),
+        budget_view=budget_view(used, budget_seconds, deadline),
+        timeline_view=timeline_view(bars, budget_seconds, deadline),
+        exports=export_rows(run, bars, budget_seconds),
+        problems=problem_facts(run),
+        errors=run.get("errors", []),
+        target_date=run["request"].get("target_date"),
+        game_day_view=game_day_view(game_day) if game_day and (game_day.signal or game_day.hit_rates) else None,
+        queries=queries,
+        cached=sum(1 for query in queries if query["cached"]),
+        query_seconds=sum(query["ms"] for query in queries) / 1000,
+        message=[(name, json.dumps(value)) for name, value in run["request"].items()],
+    ) + "\n"

@@ -62,7 +62,7 @@ class ExportResult:
     kept: list[str] = field(default_factory=list)  # paths whose published version a guard kept (see warnings)
 
     def public(self) -> dict[str, Any]:
-        """The completion-event form (messages.md §4)."""
+        """The completion-event form."""
         result = {
             "status": self.status,
             "files": self.files,
@@ -162,7 +162,7 @@ class FanoutControl:
 
 
 def default_update_latest(mode: str, target_date: date, game_day: date) -> bool:
-    """messages.md §1: true in live mode when the target is today or yesterday, false otherwise."""
+    """docs/messages.md: true in live mode when the target is today or yesterday, false otherwise."""
     return mode == "live" and target_date in (game_day, game_day - timedelta(days=1))
 
 
@@ -322,14 +322,16 @@ class Runner:
         record.finished_at = ts(self.wall_clock())
 
     def _write_status(self, record: RunRecord) -> None:
-        """status.json at the very end of every run, whatever the mode (api.md §2.1, §3.16)."""
+        """status.json at the very end of every run, whatever the mode (docs/api.md, "Status"): the endpoints of
+        this runner's catalogue."""
         game_day = self.clock.game_day()
         prefix = self.settings.object_prefix
+        probed = status.endpoints(self.catalog.values())
         try:
-            probes = status.collect_probes(self.backends.bucket, prefix, game_day)
+            probes = status.collect_probes(self.backends.bucket, prefix, game_day, probed)
             body = status.build_status(  # object times are wall-clock times, so ages are measured on it too
                 generated_at=self.wall_clock(), game_day=game_day, publisher_build=self.settings.build_commit,
-                run=record.document(), probes=probes,
+                run=record.document(), probes=probes, probed=probed,
             )
             self.backends.bucket.write(prefix + status.STATUS_PATH, dumps(body),
                                        cache_control=cache_control(status.STATUS_MAX_AGE))
@@ -546,7 +548,7 @@ def checked_schemas(items: list[Document | Notice]) -> list[Document | Notice]:
     for item in items:
         if isinstance(item, Document) and id(item.body) not in seen:
             seen.add(id(item.body))
-            schemas.checked(item.path, orjson.loads(dumps(item.body)))
+            schemas.checked(item.path, item.schema, orjson.loads(dumps(item.body)))
     return items
 
 
@@ -610,8 +612,8 @@ def _public(results: Mapping[str, ExportResult]) -> dict[str, Any]:
 
 
 def may_write(document: Document, spec: ExportSpec, ctx: ExportContext) -> bool:
-    """api.md §2: dated files always; pointers only in live runs with update_latest for the allowed target dates;
-    global files only in live runs."""
+    """docs/api.md, "Scopes": dated files always; pointers only in live runs with update_latest for the allowed
+    target dates; global files only in live runs."""
     if document.scope == "dated":
         return True
     if not ctx.is_live:

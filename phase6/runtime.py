@@ -6,7 +6,7 @@ decode → validate (rejected/ignored: an event, nothing written) → processed-
 Validation needs no backend: a rejected or ignored message is acknowledged with its event whatever state the
 backends are in (an instance that cannot open them validates on the configured clock).
 
-Retries (messages.md §5): only `RetryLater` escapes, so that Pub/Sub redelivers with backoff: `NothingCouldStart`
+Retries: only `RetryLater` escapes, so that Pub/Sub redelivers with backoff: `NothingCouldStart`
 (warehouse unreachable or bucket refusing writes before any work, or found so after an export failed) and
 `StillRunning` (another delivery of the same message claimed it moments ago and has not finished; the redelivery
 finds it finished → `duplicate`, or its claim gone stale → run). A delivery that raises gives its message claim

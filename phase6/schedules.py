@@ -5,7 +5,7 @@ update mask naming the changed fields), unchanged, or prune (only with `prune=Tr
 the project's label that the file no longer declares). `apply` performs a plan; `drift` describes what differs.
 
 Cloud Scheduler jobs have no labels field, so the project's label travels as a Pub/Sub attribute of the target
-(`managed-by: phase6`); attributes are informational for the function (messages.md).
+(`managed-by: phase6`); attributes are informational for the function.
 """
 from __future__ import annotations
 

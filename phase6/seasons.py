@@ -1,4 +1,4 @@
-"""Season arithmetic of api.md §1.8: the stats season starts Oct 1, the subset season Nov 1."""
+"""Season arithmetic of docs/api.md, "Seasons and windows": the stats season starts Oct 1, the subset season Nov 1."""
 from __future__ import annotations
 
 from datetime import date, timedelta

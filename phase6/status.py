@@ -1,20 +1,28 @@
-"""status.json (api.md §3.16): the freshness of every endpoint's probe object and the run's own result.
+"""status.json (docs/api.md, "Status"): the freshness of every endpoint's probe object and the run's own result.
 
-`probe_paths` says which objects to stat; `build_status` is the pure builder from what was found.
-The body carries no error text, table name or system id.
+Which endpoints, which object each one probes and its SLA come from the catalogue (each spec's `probe`):
+`endpoints()`. `probe_paths` says which objects to stat; `build_status` is the pure builder from what was found;
+`schema()` is schemas/status.json with the catalogue's export types filled in. The body carries no error text,
+table name or system id.
 """
 from __future__ import annotations
 
+import copy
 import math
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
+from exporters import catalog
+
+from .catalog import ExportSpec, Published
 from .formats import r1
 from .storage.base import Bucket, ObjectInfo
 
-STATUS_PATH = "status.json"
-STATUS_MAX_AGE = 60
+DOCUMENT = Published("status.json", "status", max_age=60)  # written at the end of every run, whatever its mode
+STATUS_PATH = DOCUMENT.path
+STATUS_MAX_AGE = DOCUMENT.max_age
 HOUR = 3600
 
 
@@ -25,33 +33,21 @@ class Endpoint:
     sla_seconds: int
 
 
-ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("results", "results/latest.json", 30 * HOUR),
-    Endpoint("performance", "systems/performance.json", 30 * HOUR),
-    Endpoint("best-bets", "best-bets/latest.json", 26 * HOUR),
-    Endpoint("predictions", "predictions/today.json", 26 * HOUR),
-    Endpoint("tonight", "tonight/all-players.json", 12 * HOUR),
-    Endpoint("tonight-players", "tonight/player/", 12 * HOUR),
-    Endpoint("streaks", "streaks/today.json", 26 * HOUR),
-    Endpoint("subset-picks", "picks/{date}.json", 26 * HOUR),
-    Endpoint("daily-signals", "signals/{date}.json", 26 * HOUR),
-    Endpoint("subset-performance", "subsets/performance.json", 26 * HOUR),
-    Endpoint("subset-definitions", "systems/subsets.json", 48 * HOUR),
-    Endpoint("season-subsets", "subsets/season.json", 26 * HOUR),
-    Endpoint("model-registry", "systems/models.json", 48 * HOUR),
-    Endpoint("players", "players/index.json", 8 * 24 * HOUR),
-    Endpoint("live-grading", "live-grading/latest.json", 26 * HOUR),
-)
+def endpoints(specs: Iterable[ExportSpec] | None = None) -> tuple[Endpoint, ...]:
+    """One entry per spec that declares a probe (every spec of the catalogue does), in catalogue order."""
+    chosen = catalog().values() if specs is None else specs
+    return tuple(Endpoint(spec.name, spec.probe.path, spec.probe.sla_seconds) for spec in chosen if spec.probe)
+
 
 # The legacy status.json services, each following one endpoint; overall status and services read only the probes.
 SERVICES = (("tonight_data", "tonight"), ("grading", "results"), ("predictions", "predictions"), ("live_data", "live-grading"))
 
 
-def probe_paths(game_day: date) -> list[tuple[str, list[str]]]:
+def probe_paths(game_day: date, probed: Iterable[Endpoint] | None = None) -> list[tuple[str, list[str]]]:
     """Per export type, the candidate paths (relative to v1/) in order of preference: the first that exists is
     probed. A candidate ending in "/" means the newest object directly under that prefix."""
     candidates = []
-    for endpoint in ENDPOINTS:
+    for endpoint in endpoints() if probed is None else probed:
         if "{date}" in endpoint.probe:
             days = (game_day, game_day - timedelta(days=1))
             candidates.append((endpoint.export_type, [endpoint.probe.format(date=day.isoformat()) for day in days]))
@@ -154,33 +150,43 @@ def build_status(
     publisher_build: str | None,
     run: Mapping[str, Any],
     probes: Mapping[str, ObjectInfo | None],
+    probed: Iterable[Endpoint] | None = None,
 ) -> dict[str, Any]:
-    """`probes`: export type → the object found for it (name relative to v1/) or None; `run`: RunRecord.document()."""
-    candidates = dict(probe_paths(game_day))
-    endpoints = [
+    """`probes`: export type → the object found for it (name relative to v1/) or None; `run`: RunRecord.document();
+    `probed`: the endpoints listed (default: the catalogue's)."""
+    listed = endpoints() if probed is None else tuple(probed)
+    candidates = dict(probe_paths(game_day, listed))
+    entries = [
         endpoint_entry(endpoint, candidates[endpoint.export_type], probes.get(endpoint.export_type), generated_at)
-        for endpoint in ENDPOINTS
+        for endpoint in listed
     ]
-    by_type = {entry["export_type"]: entry for entry in endpoints}
-    services = {name: endpoint_service(by_type[export_type]) for name, export_type in SERVICES}
+    by_type = {entry["export_type"]: entry for entry in entries}
+    services = {name: endpoint_service(by_type[export_type]) if export_type in by_type else missing_service()
+                for name, export_type in SERVICES}
     return {
         "updated_at": generated_at,
         "generated_at": generated_at,
         "game_day": game_day.isoformat(),
         "publisher_build": publisher_build,
-        "overall_status": overall_status(endpoints),
+        "overall_status": overall_status(entries),
         "services": services,
-        "known_issues": known_issues(endpoints, generated_at),
+        "known_issues": known_issues(entries, generated_at),
         "maintenance_windows": [],
         "run": run_section(run),
-        "endpoints": endpoints,
+        "endpoints": entries,
     }
 
 
-def collect_probes(bucket: Bucket, object_prefix: str, game_day: date) -> dict[str, ObjectInfo | None]:
+def missing_service() -> dict[str, Any]:
+    """A legacy service whose endpoint this deployment does not publish."""
+    return service("unhealthy", None, None, True, None)
+
+
+def collect_probes(bucket: Bucket, object_prefix: str, game_day: date,
+                   probed: Iterable[Endpoint] | None = None) -> dict[str, ObjectInfo | None]:
     """Stats every endpoint's candidates (the first that exists wins); names come back relative to v1/."""
     probes: dict[str, ObjectInfo | None] = {}
-    for export_type, candidates in probe_paths(game_day):
+    for export_type, candidates in probe_paths(game_day, probed):
         probes[export_type] = next(
             (found for found in (stat_candidate(bucket, object_prefix, path) for path in candidates) if found), None
         )
@@ -193,3 +199,32 @@ def stat_candidate(bucket: Bucket, object_prefix: str, path: str) -> ObjectInfo 
     else:
         found = bucket.stat(object_prefix + path)
     return replace(found, name=found.name[len(object_prefix):]) if found else None
+
+
+def schema(base: Mapping[str, Any], probed: Iterable[Endpoint] | None = None) -> dict[str, Any]:
+    """schemas/status.json (`base`) with what the catalogue decides: the export types a run or an endpoint entry
+    may name, and the endpoints in order, each with its probe path and SLA."""
+    listed = endpoints() if probed is None else tuple(probed)
+    bound = copy.deepcopy(dict(base))
+    bound["$defs"]["export_type"]["enum"] = [endpoint.export_type for endpoint in listed]
+    entries = bound["properties"]["endpoints"]
+    entries["minItems"] = len(listed)
+    entries["prefixItems"] = [
+        {"$ref": "#/$defs/endpoint", "properties": {
+            "export_type": {"const": endpoint.export_type}, "path": probed_path(endpoint.probe),
+            "sla_seconds": {"const": endpoint.sla_seconds}}}
+        for endpoint in listed
+    ]
+    entries["items"] = False
+    return bound
+
+
+def probed_path(probe: str) -> dict[str, str]:
+    """The schema of an entry's `path`: the probe itself, a dated file for a "{date}" probe, or the prefix or one
+    object directly under it."""
+    if "{date}" in probe:
+        before, after = probe.split("{date}")
+        return {"pattern": "^" + re.escape(before) + r"\d{4}-\d{2}-\d{2}" + re.escape(after) + "$"}
+    if probe.endswith("/"):
+        return {"pattern": "^" + re.escape(probe) + r"([a-z0-9]+\.json)?$"}
+    return {"const": probe}

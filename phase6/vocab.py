@@ -1,4 +1,4 @@
-"""The public vocabularies of api.md §1.9 and §3.2: codenames, subsets, signal words, fatigue levels.
+"""The public vocabularies of docs/api.md, "Vocabularies": codenames, subsets, signal words, fatigue levels.
 
 This is publisher configuration: exporters map internal ids to public names only through this module.
 """
@@ -38,7 +38,7 @@ def codename(system_id: str | None) -> str | None:
 
 
 def model_order_key(system_id: str, champion_system_id: str) -> tuple[int, str]:
-    """Champion first, then by codename (api.md §1.9: the champion's model_id sorts first everywhere)."""
+    """Champion first, then by codename (docs/api.md, "Vocabularies": the champion's model_id sorts first everywhere)."""
     return (0 if system_id == champion_system_id else 1, codename(system_id) or system_id)
 
 

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from phase6 import contract
+from tests import contract
 from phase6.runner import RunRequest
 
 FORBIDDEN = ("system_id", "subset_id", "prediction_id", "composite_score", "confidence_score", "catboost", "v9_",
@@ -19,7 +19,7 @@ FORBIDDEN = ("system_id", "subset_id", "prediction_id", "composite_score", "conf
 
 def run_and_read(app, export_type: str, target: date, path: str) -> bytes:
     """Runs one export type for `target` on the app and returns the published object at `path` (relative to v1/),
-    after checking it with the independent contract checks (schema, §5 rules, encoding, hygiene, Cache-Control,
+    after checking it with the independent contract checks (schema, checklist rules, encoding, hygiene, Cache-Control,
     Content-Encoding)."""
     record = app.runner.run(RunRequest((export_type,), target))
     assert record.exports[export_type].status == "ok", record.exports[export_type].error
@@ -34,7 +34,7 @@ def run_and_read(app, export_type: str, target: date, path: str) -> bytes:
 
 
 def contract_problems(app, folder: str) -> list[str]:
-    """Every §5 violation among the objects published under v1/<folder>: schema and invariants, encoding,
+    """Every violation among the objects published under v1/<folder>: schema and invariants, encoding,
     Cache-Control, Content-Encoding, dated twins (decoded)."""
     bucket, prefix = app.backends.bucket, app.settings.object_prefix
     problems = []
@@ -59,7 +59,7 @@ def published(app, path: str) -> dict:
 
 
 def forbidden_tokens(value, key: str | None = None) -> list[str]:
-    """Every forbidden token in a key or string value, except inside the `player` field (api.md §1.7)."""
+    """Every forbidden token in a key or string value, except inside the `player` field."""
     if isinstance(value, dict):
         found = [f"key {k!r}" for k in value if any(token in k for token in FORBIDDEN)]
         return found + [hit for k, item in value.items() for hit in forbidden_tokens(item, k)]

@@ -1,4 +1,4 @@
-"""best-bets (api.md §3.3): candidates, tiers, grading and rationale on hand-made rows; the contract on the demo season."""
+"""best-bets: candidates, tiers, grading and rationale on hand-made rows; the contract on the demo season."""
 from __future__ import annotations
 
 import json

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from exporters import EXPORT_MODULES, GROUPS, catalog
+from exporters import catalog, export_types, groups
 from phase6.backfill import dated_export_types
 from phase6.clock import Clock
 from phase6.messages import Envelope, Rejected, parse
@@ -97,7 +97,7 @@ def test_help_lists_every_type_and_group_and_the_choices_of_mode_and_date(comman
 
     output = " ".join(CliRunner().invoke(app, [command, "--help"]).output.replace("│", " ").split())
     types = re.search(r"--types (.*?) --[a-z]", output).group(1)
-    assert all(re.search(rf"\b{name}[,.]", types) for name in [*EXPORT_MODULES, *GROUPS]), types
+    assert all(re.search(rf"\b{name}[,.]", types) for name in [*export_types(), *groups()]), types
     if command != "backfill":
         assert re.search(r"--mode \[live\|replay\]", output)
         assert re.search(r"--date DATE today, yesterday or YYYY-MM-DD", output)

@@ -1,5 +1,5 @@
-"""The whole catalogue held to api.md on the demo season: every object a run writes is validated against its schema,
-the §5 checklist, its headers (§2.3), its scope (§2.1–§2.2), the other files of the run, and determinism.
+"""The whole catalogue held to docs/api.md on the demo season: every object a run writes is validated against its schema,
+the checklist, its headers, its scope, the other files of the run, and determinism.
 
 Five runs of every export type (`exporters.catalog()`), each once per module on its own warehouse copy
 and bucket: (a) the as-of day 2026-03-04, live (no grading yet on that day); (b) the All-Star break 2026-02-15,
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from exporters import catalog
-from phase6 import contract
+from tests import contract
 from phase6.app import open_app
 from phase6.runner import RunRecord, RunRequest
 from phase6.storage.base import ObjectInfo
@@ -39,30 +39,25 @@ SCENARIOS = {
 UNGRADED_SCENARIOS = ("as-of-day-live", "all-star-break-replay", "future-game-day-replay")
 TIMESTAMP_VALUE = re.compile(rb'"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00"')
 
-# api.md §3: the objects each export type writes for a target date {d}; "pointer" files only in a live run for G.
-DATED_PATHS = {
-    "results": ["results/{d}.json"],
-    "best-bets": ["best-bets/{d}.json"],
-    "predictions": ["predictions/{d}.json"],
-    "tonight": ["tonight/{d}.json"],
-    "streaks": ["streaks/{d}.json"],
-    "subset-picks": ["picks/{d}.json"],
-    "daily-signals": ["signals/{d}.json"],
-    "live-grading": ["live-grading/{d}.json"],
-}
-LIVE_G_PATHS = {
-    "performance": ["systems/performance.json"],
-    "best-bets": ["best-bets/latest.json"],
-    "predictions": ["predictions/today.json"],
-    "tonight": ["tonight/all-players.json"],
-    "streaks": ["streaks/today.json"],
-    "subset-performance": ["subsets/performance.json"],
-    "subset-definitions": ["systems/subsets.json"],
-    "season-subsets": ["subsets/season.json"],
-    "model-registry": ["systems/models.json"],
-    "players": ["players/index.json"],
-    "live-grading": ["live-grading/latest.json"],
-}
+
+
+def dated_paths(target: date) -> list[str]:
+    """The dated files (not per player) every run writes for its target date, from the declarations."""
+    return [published.path.format(date=target) for spec in catalog().values() for published in spec.documents
+            if published.dated and "{lookup}" not in published.path]
+
+
+def live_g_paths() -> list[str]:
+    """What a live run for G writes besides: pointers (not per player; a guarded pointer may stay on an earlier day)
+    and global files."""
+    paths = []
+    for spec in catalog().values():
+        for published in spec.documents:
+            if published.pointer and "{lookup}" not in published.pointer and spec.pointer_guard is None:
+                paths.append(published.pointer)
+            elif not published.dated and "{lookup}" not in published.path:
+                paths.append(published.path)
+    return paths
 
 
 @dataclass
@@ -154,9 +149,9 @@ def test_files_agree_with_each_other_and_pointers_with_their_twins(run):
 
 
 def test_each_export_wrote_its_objects(run):
-    expected = [path.format(d=run.target) for name in catalog() for path in DATED_PATHS.get(name, [])]
+    expected = dated_paths(run.target)
     if run.mode == "live" and run.target == GAME_DAY:
-        expected += [path for name in catalog() for path in LIVE_G_PATHS.get(name, [])]
+        expected += live_g_paths()
     if run.mode == "live" and run.target == GAME_DAY - timedelta(days=1):
         expected.append("results/latest.json")  # G − 1 is graded, so the pointer moves to it
     assert sorted(set(expected) - set(run.raw)) == []
@@ -179,7 +174,7 @@ def test_the_results_pointer_never_moves_to_a_day_without_results(runs):
 
 @pytest.mark.parametrize("scenario", UNGRADED_SCENARIOS)
 def test_days_without_grading_publish_the_zeroed_results_skeleton(runs, scenario):
-    """§3.1 Empty day: every count 0, every float 0.0, every S zeroed, results [], highlights {}."""
+    """Empty day: every count 0, every float 0.0, every S zeroed, results [], highlights {}."""
     run = runs[scenario][0]
     body = json.loads(run.raw[f"results/{run.target}.json"])
     numbers = [value for part in ("summary", "breakdowns") for _, _, value in contract.walk(body[part])
@@ -201,7 +196,7 @@ def test_scenarios_are_what_they_claim(runs):
 
 
 def test_status_json_is_written_by_every_run(run):
-    """§2.1/§3.16: status.json is written at the end of every run, whatever the mode (validated above when present)."""
+    """status.json is written at the end of every run, whatever the mode (validated above when present)."""
     written = "status.json" in run.raw
     assert written, "Runner.run did not write status.json"
 
@@ -231,7 +226,7 @@ def normalised(path: str, data: bytes) -> bytes:
 
 
 def test_pointers_move_forward_only_and_replays_leave_them_alone(demo_db, tmp_path):
-    """§2.1–§2.2 across runs on one bucket: G − 1 live, then G live (results/latest.json stays on the graded day),
+    """across runs on one bucket: G − 1 live, then G live (results/latest.json stays on the graded day),
     then a replay of an older day, which must not touch any pointer, fixed or global file."""
     warehouse = tmp_path / "demo.duckdb"
     shutil.copy(demo_db, warehouse)

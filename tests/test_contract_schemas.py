@@ -1,6 +1,6 @@
-"""The contract schemas and checks (phase6/contract.py, schemas/) on hand-made documents written from api.md.
+"""The contract schemas and checks (phase6/contract.py, schemas/) on hand-made documents written from docs/api.md.
 
-Each endpoint has a small valid document that must pass; each mutation breaks one rule of api.md and must fail,
+Each endpoint has a small valid document that must pass; each mutation breaks one rule of docs/api.md and must fail,
 which proves the schemas and checks can fail.
 """
 from __future__ import annotations
@@ -8,12 +8,14 @@ from __future__ import annotations
 import copy
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any, Callable
 
 import jsonschema
 import pytest
 
-from phase6 import contract
+from phase6 import status
+from tests import contract
 
 TS = "2026-03-04T18:00:00.123456+00:00"
 MA = {
@@ -302,6 +304,9 @@ def status_doc() -> dict[str, Any]:
         "model-registry": ("systems/models.json", 172800), "players": ("players/index.json", 691200),
         "live-grading": ("live-grading/latest.json", 93600),
     }
+    for endpoint in status.endpoints():  # endpoints added after these: their declared probe, as written for G
+        probed = endpoint.probe.format(date="2026-03-04") + ("janedoe.json" if endpoint.probe.endswith("/") else "")
+        paths.setdefault(endpoint.export_type, (probed, endpoint.sla_seconds))
     written = "2026-03-04T17:59:00.000000+00:00"
     service = {"status": "healthy", "message": "ok", "last_update": written, "age_minutes": 1.0, "is_stale": False}
     return {
@@ -343,7 +348,7 @@ VALID: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
 
 def test_every_schema_is_a_valid_draft_2020_12_schema():
     files = contract.schema_files()
-    assert {path.stem for path in files} == set(contract.SCHEMA_NAMES) | {"defs"}
+    assert {path.stem for path in files} == set(contract.schema_names()) | {"defs"}
     for path in files:
         schema = json.loads(path.read_text())
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema", path.name
@@ -351,7 +356,7 @@ def test_every_schema_is_a_valid_draft_2020_12_schema():
 
 
 def test_every_endpoint_has_a_hand_made_valid_document():
-    assert set(VALID) == set(contract.SCHEMA_NAMES)
+    assert set(VALID) == set(contract.schema_names())
 
 
 @pytest.mark.parametrize("name", sorted(VALID))
@@ -409,7 +414,7 @@ def delete(*keys: Any) -> Callable[[dict[str, Any]], None]:
 
 
 INVALID = [
-    # wrong confidence scale (§1.6)
+    # wrong confidence scale
     ("results", set_in("results", 0, "confidence", value=82.0), "0–1 confidence on the 0–100 scale"),
     ("best-bets", set_in("picks", 0, "confidence", value=84.0), "0–1 confidence on the 0–100 scale"),
     ("predictions", set_in("games", 0, "predictions", 0, "prediction", "confidence", value=187.0), "confidence above 100"),
@@ -439,13 +444,13 @@ INVALID = [
     ("picks", set_in("model_groups", 0, "subsets", 0, "picks", 0, "rank", value=1), "extra key in a picks/ pick"),
     ("subsets-season", set_in("model_groups", 0, "dates", 0, "picks", 0, "edge", value=6.0), "extra key in a season pick"),
     ("picks", set_in("model_groups", 0, "subsets", 0, "picks", 0, "created_at", value=None), "optional created_at written as null"),
-    # timestamps and dates (§1.3)
+    # timestamps and dates
     ("results", set_in("generated_at", value="2026-03-04T18:00:00.123456Z"), "timestamp with Z"),
     ("predictions", set_in("generated_at", value="2026-03-04T18:00:00+00:00"), "timestamp without microseconds"),
     ("best-bets", set_in("picks", 0, "model_attribution", "predicted_at", value="2026-03-04 18:00:00"), "naive timestamp"),
     ("streaks", set_in("as_of_date", value="2026-3-4"), "bad date"),
     ("status", set_in("endpoints", 0, "last_written_at", value="2026-03-04T17:59:00"), "naive last_written_at"),
-    # numbers (§1.4)
+    # numbers
     ("results", set_in("summary", "correct", value=1.0), "count written as a float"),
     ("results", set_in("summary", "avg_mae", value=3), "float written as an integer literal"),
     ("predictions", set_in("games", 0, "predictions", 0, "prediction", "points", value=22.555), "float with 3 decimals in a float2"),
@@ -457,15 +462,15 @@ INVALID = [
     ("picks", set_in("model_groups", 0, "model_id", value="catboost_v9"), "raw system id as model_id"),
     ("signals", set_in("metrics", "conditions", value="BALANCED"), "raw skew"),
     ("status", set_in("run", "exports", "results", value="error"), "unknown export status"),
-    # optional keys (§1.5)
+    # optional keys
     ("tonight", delete("games", 0, "players", 0, "props"), "has_line player without props"),
     ("tonight", set_in("games", 0, "players", 1, "last_10_record", value=None), "no-line player with last_10_record"),
     ("signals", set_in("note", value="No data available for this date"), "note on a day with a row"),
     ("live-grading", delete("predictions", 1, "margin_vs_line"), "pending row without margin_vs_line: null"),
-    # key order (§1.2)
+    # key order
     ("signals", set_in("metrics", value={"picks": 4, "conditions": "balanced"}), "metrics keys out of shape order"),
     ("predictions", lambda body: body.update(generated_at=body.pop("generated_at")), "generated_at moved to the end"),
-    # game_time (§1.3)
+    # game_time
     ("tonight", set_in("games", 0, "game_time", value=" 7:30 PM ET"), "leading space in game_time"),
     ("tonight", set_in("games", 0, "game_time", value="07:30 PM ET"), "leading zero in game_time"),
     # fixed values
@@ -475,7 +480,7 @@ INVALID = [
     ("status", set_in("endpoints", 0, "sla_seconds", value=3600), "wrong SLA"),
     ("status", lambda body: body["endpoints"].pop(), "14 endpoints"),
     ("status", lambda body: body["endpoints"].reverse(), "endpoints out of order"),
-    # a DNP is not a game; a game's label is its over_under_result (§1.8)
+    # a DNP is not a game; a game's label is its over_under_result
     ("player-profile", lambda body: body["game_log"][0].update(points=0, minutes=0.0, margin=-20.5), "a DNP in the game log"),
     ("tonight-player", lambda body: body["recent_form"][2].update(points=0, minutes=None, margin=-20.5), "a DNP in recent_form"),
     ("player-profile", set_in("game_log", 0, "over_under", value="PUSH"), "a label that is not an over_under_result"),
@@ -573,7 +578,7 @@ def test_a_date_like_string_must_be_a_date_or_a_timestamp_anywhere():
     body = predictions_doc()
     body["games"][0]["predictions"][0]["model_attribution"]["model_version"] = "2026-03-04T10:00:00Z"
     assert contract.value_format_violations(body) == [
-        "/games/0/predictions/0/model_attribution/model_version: '2026-03-04T10:00:00Z' is neither a date nor a §1.3 timestamp"
+        "/games/0/predictions/0/model_attribution/model_version: '2026-03-04T10:00:00Z' is neither a date nor a timestamp"
     ]
 
 
@@ -636,7 +641,7 @@ def test_expected_cache_control(path, body, max_age):
     assert contract.expected_cache_control(path, body, G) == f"public, max-age={max_age}"
 
 
-# ------------------------------------------------------------------------------------------- hygiene (§1.7)
+# ------------------------------------------------------------------------------------------- hygiene
 
 
 def test_hygiene_ignores_files_outside_its_scope():
@@ -687,8 +692,8 @@ def test_importing_the_contract_does_not_need_jsonschema():
     import subprocess
     import sys
 
-    code = "import sys; sys.modules['jsonschema'] = None; sys.modules['referencing'] = None; import phase6.contract"
-    subprocess.run([sys.executable, "-c", code], check=True)
+    code = "import sys; sys.modules['jsonschema'] = None; sys.modules['referencing'] = None; import tests.contract"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
 
 
 # ------------------------------------------------------------------------------------------- one run's catalogue

@@ -5,7 +5,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from phase6.catalog import Document, ExportContext, ExportSpec, dated_and_pointer
+from phase6.catalog import Document, ExportContext, ExportSpec, Published
 from phase6.config import Settings, local_path
 from phase6.jsonio import dumps
 from phase6.runner import checked_entity, default_update_latest, may_write
@@ -20,8 +20,9 @@ def context(target: date, mode: str = "live", update_latest: bool = True) -> Exp
     return ExportContext(target, G, NOW, "catboost_v9", mode, update_latest)
 
 
-SPEC = ExportSpec("x", "fast", 1, (), lambda ctx, rows: [], ("x/{date}.json",))
-RESULTS_LIKE = ExportSpec("y", "fast", 1, (), lambda ctx, rows: [], ("y/{date}.json",), pointer_offsets=(-1, 0))
+X = Published("x/{date}.json", "x", max_age=86400, short_max_age=300, pointer="x/latest.json", pointer_max_age=300)
+SPEC = ExportSpec("x", "fast", 1, (), lambda ctx, rows: [], (X,))
+RESULTS_LIKE = ExportSpec("y", "fast", 1, (), lambda ctx, rows: [], (X,), pointer_offsets=(-1, 0))
 
 
 @pytest.mark.parametrize(
@@ -49,16 +50,28 @@ def test_update_latest_defaults_to_today_and_yesterday_in_live_mode():
     assert not default_update_latest("replay", G, G)
 
 
-def test_dated_and_pointer_share_one_body_and_cache_rules():
-    past = dated_and_pointer(context(date(2026, 3, 1)), {"a": 1}, "p/2026-03-01.json", "p/latest.json",
-                             long_age=86400, short_age=300, pointer_age=300)
-    assert [d.max_age for d in past] == [86400, 300]
+def test_a_declared_dated_path_and_its_pointer_share_one_body_and_the_cache_rules():
+    past = X.documents(context(date(2026, 3, 1)), {"a": 1})
+    assert [(d.path, d.max_age, d.scope, d.schema) for d in past] == [
+        ("x/2026-03-01.json", 86400, "dated", "x"), ("x/latest.json", 300, "pointer", "x")]
     assert past[0].body is past[1].body
-    today = dated_and_pointer(context(G), {}, "p/d.json", "p/l.json", long_age=86400, short_age=300, pointer_age=300)
-    assert today[0].max_age == 300
-    not_final = dated_and_pointer(context(date(2026, 3, 1)), {}, "p/d.json", "p/l.json",
-                                  long_age=86400, short_age=300, pointer_age=300, final=False)
-    assert not_final[0].max_age == 300
+    assert X.documents(context(G), {})[0].max_age == 300
+    assert X.documents(context(date(2026, 3, 1)), {}, final=False)[0].max_age == 300
+
+
+def test_a_declared_global_path_with_an_entity():
+    [profile] = Published("x/{lookup}.json", "x", max_age=3600).documents(context(G), {}, entity="janedoe")
+    assert (profile.path, profile.max_age, profile.scope, profile.entity) == ("x/janedoe.json", 3600, "global", "janedoe")
+
+
+@pytest.mark.parametrize("declaration", [
+    dict(path="x/{date}.json", max_age=60),  # a dated path says how short its max-age gets
+    dict(path="x/a.json", max_age=60, pointer="x/b.json", pointer_max_age=60),  # only dated paths have pointers
+    dict(path="x/{date}.json", max_age=60, short_max_age=60, pointer="x/b.json"),  # a pointer has its max-age
+])
+def test_incomplete_declarations_are_refused(declaration):
+    with pytest.raises(ValueError):
+        Published(schema="x", **declaration)
 
 
 def test_serialization_is_stable_and_contract_shaped():

@@ -1,4 +1,4 @@
-"""The deterministic demo-season generator (warehouse.md §4) and its DuckDB schema."""
+"""The deterministic demo-season generator and its DuckDB schema."""
 from __future__ import annotations
 
 import json

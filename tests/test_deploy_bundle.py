@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from deploy import verify
-from deploy.bundle import build_bundle, bundle_files, is_ignored, parse_rules
+from deploy.bundle import build_bundle, bundle_files, function_sources, is_ignored, parse_rules
 from phase6.warehouse.schema import create_schema
 from tests.test_setup import fresh_venv
 
@@ -74,7 +74,30 @@ def test_ignore_rules_follow_gitignore_semantics():
 def test_the_bundle_holds_the_function_and_nothing_test_only():
     files = bundle_files(REPO)
     assert {"main.py", "requirements.txt", "phase6/__init__.py", "exporters/__init__.py", "schemas/defs.json"} <= set(files)
-    assert not [f for f in files if f.startswith(("tests/", ".venv/", ".git/", "docs/")) or f.endswith(".pyc")]
+    assert not [f for f in files if f.startswith(("tests/", ".venv/", ".git", "docs/")) or f.endswith(".pyc")]
+
+
+def test_the_bundle_carries_exactly_the_python_the_function_imports():
+    python = [name for name in bundle_files(REPO) if name.endswith(".py")]
+    assert python == function_sources(REPO)
+    others = {name for name in bundle_files(REPO) if not name.endswith(".py")}
+    assert others == {"requirements.txt"} | {f"schemas/{path.name}" for path in (REPO / "schemas").glob("*.json")}
+
+
+def test_the_import_closure_follows_imports_inside_functions(tmp_path):
+    (tmp_path / "phase6" / "inner").mkdir(parents=True)
+    (tmp_path / "exporters").mkdir()
+    (tmp_path / "main.py").write_text("import exporters\nfrom phase6 import app\n")
+    (tmp_path / "phase6" / "__init__.py").write_text("")
+    (tmp_path / "phase6" / "app.py").write_text("def open():\n    from .inner import lazy\n")
+    (tmp_path / "phase6" / "inner" / "__init__.py").write_text("")
+    (tmp_path / "phase6" / "inner" / "lazy.py").write_text("import json\n")
+    (tmp_path / "phase6" / "unused.py").write_text("")
+    (tmp_path / "exporters" / "__init__.py").write_text("")
+    (tmp_path / "exporters" / "toy.py").write_text("from phase6 import inner\n")
+    assert function_sources(tmp_path) == [
+        "exporters/__init__.py", "exporters/toy.py", "main.py", "phase6/__init__.py", "phase6/app.py",
+        "phase6/inner/__init__.py", "phase6/inner/lazy.py"]
 
 
 @pytest.mark.install

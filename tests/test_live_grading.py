@@ -1,4 +1,4 @@
-"""live-grading (api.md §3.15): grading and shape on hand-made rows, the box-score query, and the contract on the demo."""
+"""live-grading: grading and shape on hand-made rows, the box-score query, and the contract on the demo."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone

@@ -1,4 +1,4 @@
-"""model-registry (api.md §3.13): systems/models.json from the deployments of the last 7 days."""
+"""model-registry: systems/models.json from the deployments of the last 7 days."""
 from __future__ import annotations
 
 import json

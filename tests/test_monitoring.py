@@ -333,7 +333,7 @@ def status_body(stale: str | None = None, missing: str | None = None) -> str:
     """status.json as the runner builds and serializes it, every probe fresh except the named one."""
     probes = {}
     for export_type, candidates in status.probe_paths(NOW.date()):
-        sla = next(e.sla_seconds for e in status.ENDPOINTS if e.export_type == export_type)
+        sla = next(e.sla_seconds for e in status.endpoints() if e.export_type == export_type)
         age = sla + 60 if export_type == stale else 60
         probes[export_type] = None if export_type == missing else ObjectInfo(candidates[0], 10, NOW - timedelta(seconds=age), "public, max-age=300", "application/json")
     run = {"run_id": "r", "request": {"mode": "live", "target_date": "2026-03-04"}, "status": "success",
@@ -377,7 +377,7 @@ def test_tonights_files_are_flagged_by_the_second_promised_run_of_the_day():
     start = datetime(2026, 3, 4, 0, 0, tzinfo=ZoneInfo(tonight.time_zone))
     fires = croniter(tonight.schedule, start)
     first, second = fires.get_next(datetime), fires.get_next(datetime)
-    for endpoint in status.ENDPOINTS:
+    for endpoint in status.endpoints():
         if endpoint.export_type in CRITICAL:
             written_yesterday = first - timedelta(days=1)
             assert written_yesterday + timedelta(seconds=endpoint.sla_seconds) <= second, endpoint.export_type

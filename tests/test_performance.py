@@ -1,4 +1,4 @@
-"""performance (api.md §3.2): windows, breakdown, comparison, model_info and tier_breakdown."""
+"""performance: windows, breakdown, comparison, model_info and tier_breakdown."""
 from __future__ import annotations
 
 import json

@@ -72,7 +72,7 @@ def test_prepare_runs_once_per_export_and_feeds_every_fan_out_chunk(small_demos,
         return {"ann": 1, "bob": 2, "cy": 3}
 
     spec = ExportSpec(
-        name="probe", cost="fanout", priority=1, queries=(), build=lambda ctx, rows: [], paths=("probe/{lookup}.json",),
+        name="probe", cost="fanout", priority=1, queries=(), build=lambda ctx, rows: [], documents=(),
         prepare=prepare, entities=lambda ctx, index: sorted(index),
         build_entity=lambda ctx, index, lookup: [Document(f"probe/{lookup}.json", {"n": index[lookup]}, 60, "dated")],
     )

@@ -11,7 +11,7 @@ from phase6.catalog import ExportSpec
 
 
 def spec(name: str, cost: str = "fast", priority: int = 50, critical: bool = False) -> ExportSpec:
-    return ExportSpec(name=name, cost=cost, priority=priority, queries=(), build=lambda ctx, rows: [], paths=(),
+    return ExportSpec(name=name, cost=cost, priority=priority, queries=(), build=lambda ctx, rows: [], documents=(),
                       critical=critical)
 
 

@@ -1,4 +1,4 @@
-"""players (api.md §3.14): index, profile shapes and the fan-out on hand-made rows, and the contract on the demo."""
+"""players: index, profile shapes and the fan-out on hand-made rows, and the contract on the demo."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone

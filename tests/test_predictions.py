@@ -1,4 +1,4 @@
-"""predictions (api.md §3.4) and the shared queries/helpers of exporters/common.py: shapes on hand-made rows,
+"""predictions and the shared queries/helpers of exporters/common.py: shapes on hand-made rows,
 the shared SQL on a tiny warehouse, and the contract on the demo season."""
 from __future__ import annotations
 

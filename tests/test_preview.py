@@ -14,7 +14,7 @@ from typing import Iterator
 import pytest
 
 from phase6.jsonio import dumps
-from phase6.preview import make_server
+from phase6.preview import index_page, make_server
 from phase6.storage.local import LocalBucket
 
 LARGE = dumps({"players": [{"player_lookup": f"player{index}", "points": float(index)} for index in range(60)]})
@@ -146,3 +146,8 @@ def test_neither_temp_files_nor_metadata_sidecars_are_served(bucket):
                      "/v1/predictions/%2Etoday.json.tmp-1a2b", "/../etc/passwd"):
             assert fetch(base + path)[0] == 404, path
         assert ".tmp-" not in fetch(f"{base}/")[2].decode()
+
+
+def test_the_index_page_escapes_what_it_shows(tmp_path):
+    page = index_page(LocalBucket(tmp_path / "<script>alert(1)</script>"))
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -19,7 +19,7 @@ from phase6.state import StateError
 from phase6.state.sqlite import SQLiteState
 from phase6.storage import StorageError
 from phase6.storage.local import LocalBucket
-from phase6.warehouse import WarehouseError
+from phase6.warehouse import WarehouseError, WarehouseInUse
 from phase6.warehouse.duckdb_backend import DuckDBWarehouse
 from tests.servers import FunctionServer, signals_warehouse
 
@@ -41,9 +41,9 @@ def test_a_duckdb_file_locked_by_another_process_is_a_warehouse_error(tmp_path):
                                "print('locked', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(WarehouseError, match="cannot open") as raised:
+        with pytest.raises(WarehouseInUse, match="in use by another process") as raised:
             DuckDBWarehouse(path)
-        assert "lock" in str(raised.value).lower()
+        assert isinstance(raised.value, WarehouseError) and "lock" in str(raised.value).lower()
     finally:
         holder.kill()
         holder.wait()

@@ -49,7 +49,7 @@ def contract_problems(root: Path, objects: dict[str, object]) -> list[str]:
     """Schema problems of the objects most at risk (the 20 written last) and of up to 3 objects per directory.
     Validating all ~600 takes ~15 s; every object is parsed regardless."""
     try:
-        from phase6.contract import validate_document
+        from tests.contract import validate_document
     except ImportError:  # the contract module is optional here: parsing is checked either way
         return []
     newest = sorted(objects, key=lambda path: (root / path).stat().st_mtime_ns)[-20:]

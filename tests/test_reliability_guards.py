@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from exporters import EXPORT_MODULES, catalog
+from exporters import catalog, export_types
 from phase6.catalog import ContentGuard, Document, ExportSpec, Notice, Query
 from phase6.clock import Clock
 from phase6.config import Settings
@@ -18,6 +18,7 @@ from phase6.messages import Envelope
 from phase6.runner import Backends, Runner, RunRequest
 from phase6.runtime import handle
 from phase6.state import open_state_url
+from phase6.storage.local import LocalBucket
 from phase6.storage import open_bucket
 from phase6.warehouse import ArrayParam, open_warehouse
 
@@ -27,7 +28,10 @@ GUARDED_FILES = ("predictions/2026-03-04.json", "predictions/today.json", "best-
 
 
 def bucket_bytes(root: Path) -> dict[str, bytes]:
-    return {path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*.json")}
+    """Every object under `root` (a local bucket's v1/), decoded as its readers get it."""
+    bucket = LocalBucket(root.parent)
+    return {path.relative_to(root).as_posix(): bucket.read(f"{root.name}/{path.relative_to(root).as_posix()}")
+            for path in root.rglob("*.json")}
 
 
 def deliver(app, tmp_path: Path, payload: dict, message_id: str):
@@ -90,16 +94,16 @@ def test_predictions_shrinking_beyond_the_declared_fraction_are_kept(demo_app, t
 
 
 def test_replay_never_touches_live_pointers_or_fixed_paths(demo_app, tmp_path):
-    demo_app.runner.run(RunRequest(tuple(EXPORT_MODULES), TODAY))  # live: pointers and global files exist
+    demo_app.runner.run(RunRequest(export_types(), TODAY))  # live: pointers and global files exist
     root = tmp_path / "bucket" / "v1"
     live = bucket_bytes(root)
     replayed = ("2026-03-01",)
     for day in replayed:
-        record = demo_app.runner.run(RunRequest(tuple(EXPORT_MODULES), date.fromisoformat(day), mode="replay"))
+        record = demo_app.runner.run(RunRequest(export_types(), date.fromisoformat(day), mode="replay"))
         assert record.status == "success", record.errors
     after = bucket_bytes(root)
     changed = sorted(name for name, body in live.items() if after[name] != body)
-    assert changed == ["status.json"]  # api.md §2.1: the run's status is written at the end of every run
+    assert changed == ["status.json"]  # docs/api.md, "Scopes": the run's status is written at the end of every run
     new = sorted(set(after) - set(live))
     assert new and all(any(day in name for day in replayed) for name in new), new
 
@@ -114,7 +118,7 @@ def test_notices_and_guards_of_any_spec_reach_the_export_result_and_the_event_fo
     def build(ctx, rows):
         return [Notice("left out subset 'x'"), Document("fake/items.json", {"items": list(range(items["n"]))}, 60, "dated")]
 
-    spec = ExportSpec("fake", "fast", 1, (Query("one", "SELECT 1 AS x", lambda ctx: {}),), build, ("fake/items.json",),
+    spec = ExportSpec("fake", "fast", 1, (Query("one", "SELECT 1 AS x", lambda ctx: {}),), build, (),
                       guard=ContentGuard(lambda body: len(body["items"])))
     backends = Backends(open_warehouse(settings), open_bucket(settings), open_state_url(settings.state_url))
     runner = Runner(settings, backends, Clock(), {"fake": spec})

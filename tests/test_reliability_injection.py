@@ -17,7 +17,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from exporters import EXPORT_MODULES
+from exporters import export_types
 from phase6.app import open_app
 from phase6.runner import SAFE_PATH, RunRequest
 from phase6.warehouse import ArrayParam
@@ -82,10 +82,10 @@ def recording_app(warehouse_copy, tmp_path):
 
 def test_every_statement_sent_to_the_warehouse_binds_its_values_as_parameters(recording_app):
     runner = recording_app.runner
-    runner.run(RunRequest(tuple(EXPORT_MODULES), date(2026, 3, 4)))
+    runner.run(RunRequest(export_types(), date(2026, 3, 4)))
     first = {sql for sql, _ in recording_app.backends.warehouse.statements}
     runner.settings = replace(runner.settings, champion_system_id="ensemble_v1")
-    runner.run(RunRequest(tuple(EXPORT_MODULES), date(2026, 2, 20), mode="replay", min_games=9))
+    runner.run(RunRequest(export_types(), date(2026, 2, 20), mode="replay", min_games=9))
     statements = recording_app.backends.warehouse.statements
 
     assert len(first) >= 30
@@ -120,7 +120,7 @@ def test_hostile_player_lookups_are_skipped_reported_and_never_written(demo_app,
         "ORDER BY player_lookup LIMIT 1", {"day": date(2026, 3, 4)})]
     plant_hostile_players(demo_app, template)
 
-    record = demo_app.runner.run(RunRequest(tuple(EXPORT_MODULES), date(2026, 3, 4)))
+    record = demo_app.runner.run(RunRequest(export_types(), date(2026, 3, 4)))
 
     written = sorted(path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*") if path.is_file())
     assert not [name for name in written if "xxxxxxxx" in name or "/x.json" in name or "%2f" in name]

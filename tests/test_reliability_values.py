@@ -13,9 +13,10 @@ from pathlib import Path
 import duckdb
 from typer.testing import CliRunner
 
-from phase6 import contract
+from tests import contract
 from phase6.cli import app
 from phase6.state import open_state_url
+from phase6.storage.local import LocalBucket
 from tests.test_reliability_injection import PLAYER_TABLES
 
 TODAY = date(2026, 3, 4)
@@ -29,7 +30,10 @@ def run_all():
 
 
 def bucket_bytes(root: Path) -> dict[str, bytes]:
-    return {path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*.json")}
+    """Every object under `root` (a local bucket's v1/), decoded as its readers get it."""
+    bucket = LocalBucket(root.parent)
+    return {path.relative_to(root).as_posix(): bucket.read(f"{root.name}/{path.relative_to(root).as_posix()}")
+            for path in root.rglob("*.json")}
 
 
 def plant_bad_values(warehouse: Path) -> dict[str, str]:
@@ -108,7 +112,7 @@ def test_an_aggregate_never_lists_an_entity_of_its_own_export_whose_file_was_ref
     from phase6.storage import open_bucket
     from phase6.warehouse import open_warehouse
 
-    def checked(path, body):  # a stand-in schema: an entity body with "bad" is refused
+    def checked(path, schema, body):  # a stand-in schema: an entity body with "bad" is refused
         if body.get("bad"):
             raise schemas.RefusedDocument(f"{path} does not match its schema: /bad: not allowed")
 
@@ -120,7 +124,7 @@ def test_an_aggregate_never_lists_an_entity_of_its_own_export_whose_file_was_ref
     index = lambda ctx, rows: [Document("fake/index.json", {"players": [{"player_lookup": p} for p in "abcde"]}, 60, "global")]
     entity = lambda ctx, prepared, lookup: [Document(f"fake/{lookup}.json", {"player_lookup": lookup, "bad": lookup == bad["name"]},
                                                      60, "global", lookup)]
-    spec = ExportSpec("fake", "fanout", 1, (Query("one", "SELECT 1 AS x", lambda ctx: {}),), index, ("fake/index.json",),
+    spec = ExportSpec("fake", "fanout", 1, (Query("one", "SELECT 1 AS x", lambda ctx: {}),), index, (),
                       entities=lambda ctx, rows: list("abcde"), build_entity=entity, entity_failure_limit=0.5)
     backends = Backends(open_warehouse(settings), open_bucket(settings), open_state_url(settings.state_url))
     runner = Runner(settings, backends, Clock(), {"fake": spec})

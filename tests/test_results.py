@@ -1,4 +1,4 @@
-"""results (api.md §3.1): shape functions on hand-made rows, the SQL on a tiny warehouse, contract on the demo."""
+"""results: shape functions on hand-made rows, the SQL on a tiny warehouse, contract on the demo."""
 from __future__ import annotations
 
 import json

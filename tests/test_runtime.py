@@ -34,9 +34,9 @@ def broken(ctx, rows):
 
 
 CATALOG = {
-    "results": ExportSpec("results", "fast", 1, (ROWS,), dated("results"), ("results/{date}.json",), critical=True),
-    "daily-signals": ExportSpec("daily-signals", "fast", 2, (ROWS,), dated("signals"), ("signals/{date}.json",)),
-    "performance": ExportSpec("performance", "fast", 3, (), broken, ("systems/performance.json",)),
+    "results": ExportSpec("results", "fast", 1, (ROWS,), dated("results"), (), critical=True),
+    "daily-signals": ExportSpec("daily-signals", "fast", 2, (ROWS,), dated("signals"), ()),
+    "performance": ExportSpec("performance", "fast", 3, (), broken, ()),
 }
 
 

@@ -1,4 +1,4 @@
-"""season-subsets (api.md §3.12): the season's published picks by public model, graded, with a deterministic record."""
+"""season-subsets: the season's published picks by public model, graded, with a deterministic record."""
 from __future__ import annotations
 
 import json

@@ -31,12 +31,10 @@ QUERIES = all_queries()
 CONTEXT = ExportContext(date(2026, 3, 4), date(2026, 3, 4), datetime(2026, 3, 4, 18, tzinfo=timezone.utc), "catboost_v9")
 
 
-def test_every_export_type_is_implemented():
-    assert sorted(catalog()) == sorted(
-        ["results", "performance", "best-bets", "predictions", "tonight", "tonight-players", "streaks", "subset-picks",
-         "daily-signals", "subset-performance", "subset-definitions", "season-subsets", "model-registry", "players",
-         "live-grading"]
-    )
+def test_every_export_type_the_website_reads_is_implemented():
+    assert {"results", "performance", "best-bets", "predictions", "tonight", "tonight-players", "streaks", "subset-picks",
+            "daily-signals", "subset-performance", "subset-definitions", "season-subsets", "model-registry", "players",
+            "live-grading"} <= set(catalog())
 
 
 @pytest.fixture(scope="module")

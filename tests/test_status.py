@@ -1,22 +1,26 @@
-"""status.json (api.md §3.16): the pure builder and the probe selection."""
+"""status.json: the pure builder and the probe selection."""
 from __future__ import annotations
 
 import json
 import re
 from datetime import date, datetime, timedelta, timezone
 
-from phase6 import contract, status
+from exporters import catalog
+from phase6 import status
+from tests import contract
 from phase6.jsonio import dumps
 from phase6.storage.base import ObjectInfo
 from phase6.storage.local import LocalBucket
 
 NOW = datetime(2026, 3, 4, 18, 0, 0, tzinfo=timezone.utc)
 G = date(2026, 3, 4)
-ORDER = [
+# The endpoints the website's status page knew, in the order it reads them; an endpoint added later comes after them.
+PUBLISHED_ORDER = [
     "results", "performance", "best-bets", "predictions", "tonight", "tonight-players", "streaks", "subset-picks",
     "daily-signals", "subset-performance", "subset-definitions", "season-subsets", "model-registry", "players",
     "live-grading",
 ]
+ORDER = list(catalog())
 RUN = {
     "run_id": "abc123", "started_at": "2026-03-04T17:59:00.000000+00:00", "finished_at": "2026-03-04T18:00:00.000000+00:00",
     "status": "partial",
@@ -188,3 +192,7 @@ def test_bodies_pass_the_contract_checks():
     for body in (build(all_fresh()), build(probes)):
         data = dumps(body)
         assert contract.validate_document("status.json", json.loads(data)) + contract.raw_violations(data) == []
+
+
+def test_the_published_endpoints_keep_their_place_in_status_json():
+    assert ORDER[:len(PUBLISHED_ORDER)] == PUBLISHED_ORDER

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from phase6.cli import app
 from phase6.progress import stage_progress
 from phase6.runner import RunRequest
-from phase6.status import ENDPOINTS
+from phase6.status import endpoints
 from tests.support import warehouse_held
 
 HOURS = 3600
@@ -31,7 +31,7 @@ def test_fresh_endpoints_are_ok_and_missing_ones_stale(cli_env):
     assert result.exit_code == 1  # most endpoints were never written
     body = json.loads(result.output)
     by_type = {entry["export_type"]: entry for entry in body["endpoints"]}
-    assert list(by_type) == [endpoint.export_type for endpoint in ENDPOINTS]
+    assert list(by_type) == [endpoint.export_type for endpoint in endpoints()]
     assert by_type["daily-signals"]["status"] == "ok" and by_type["daily-signals"]["path"] == "signals/2026-03-04.json"
     assert 0 <= by_type["daily-signals"]["age_seconds"] < 600  # measured on the wall clock, like the object's time
     assert by_type["players"]["status"] == "stale" and by_type["players"]["last_written_at"] is None
@@ -53,7 +53,7 @@ def test_the_table_shows_every_endpoint_with_age_sla_and_state(cli_env):
     cli_env.runner.run(RunRequest(("daily-signals",), cli_env.clock.game_day()))
     cli_env.close()
     output = status().output
-    assert all(endpoint.export_type in output for endpoint in ENDPOINTS)
+    assert all(endpoint.export_type in output for endpoint in endpoints())
     line = next(line for line in output.splitlines() if "daily-signals" in line)
     assert "ok" in line and "26 h" in line and "never" not in line
     assert "never" in next(line for line in output.splitlines() if line.split()[:1] == ["players"])
@@ -70,7 +70,9 @@ def test_the_table_is_readable_in_80_columns(cli_env, monkeypatch):
     assert re.search(r" \d\d:\d\d:\d\d ", rows["tonight-players"]) and "+00:00" not in output
 
 
-NAMES = [endpoint.export_type for endpoint in ENDPOINTS]
+NAMES = [endpoint.export_type for endpoint in endpoints()]
+
+
 def test_operator_views_work_while_a_run_holds_the_warehouse(cli_env, tmp_path, monkeypatch):
     """DuckDB lets no other process open a file a writer holds, not even read-only: `status` then takes the game
     day from the last published status.json; `runs` and `report` never open the warehouse."""

@@ -1,4 +1,4 @@
-"""streaks (api.md §3.7): O/U runs and champion hit runs as of the target date, dated twin and fixed file."""
+"""streaks: O/U runs and champion hit runs as of the target date, dated twin and fixed file."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""subset-performance (api.md §3.10): windows anchored on G ending G − 1, one grouped query, hygiene."""
+"""subset-performance: windows anchored on G ending G − 1, one grouped query, hygiene."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""subset-picks (api.md §3.8) and subset-definitions (§3.11): selection and shapes on hand-made rows, the
+"""subset-picks and subset-definitions: selection and shapes on hand-made rows, the
 materialisation on a tiny warehouse, and the contract on the demo season."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""tonight (api.md §3.5): shape functions on hand-made rows, the day queries on a tiny DuckDB, and the contract on the demo."""
+"""tonight: shape functions on hand-made rows, the day queries on a tiny DuckDB, and the contract on the demo."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone

@@ -1,4 +1,4 @@
-"""tonight-players (api.md §3.6): shape functions on hand-made rows, the fan-out, and the contract on the demo."""
+"""tonight-players: shape functions on hand-made rows, the fan-out, and the contract on the demo."""
 from __future__ import annotations
 
 import json

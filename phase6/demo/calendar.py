@@ -1,4 +1,4 @@
-"""The season calendar and schedule (warehouse.md §4.2)."""
+"""The season calendar and schedule."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,4 @@
-"""Derived tables computed in DuckDB from the base tables, by the rules of warehouse.md §3."""
+"""Derived tables computed in DuckDB from the base tables, by the rules the production pipeline applies."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -105,7 +105,8 @@ GROUP BY game_date, system_id
 
 
 def signals_select(source: str, group_columns: str) -> str:
-    """§3.3 over `source` (active rows), one row per (group_columns, system_id) with ≥ 10 lined rows."""
+    """Daily system performance over `source` (active rows), one row per (group_columns, system_id) with ≥ 10 lined
+    rows."""
     return f"""
 SELECT {group_columns}, system_id, total_picks, high_edge_picks, premium_picks, pct_over, pct_under, avg_confidence,
        avg_edge,
@@ -160,7 +161,7 @@ WHERE p.game_date >= $first_date AND p.game_date <= $as_of_date
 
 
 def subset_picks_select(versions: str) -> str:
-    """§3.5 for every version in `versions(game_date, version_id, computed_at, trigger_source)` at once."""
+    """Subset picks for every version in `versions(game_date, version_id, computed_at, trigger_source)` at once."""
     return SUBSET_PICKS_TEMPLATE.replace("{snapshot}", SNAPSHOT_SQL.replace("{versions}", versions))
 
 
@@ -240,7 +241,7 @@ LEFT JOIN names n ON n.player_lookup = r.player_lookup
 WHERE r.top_n IS NULL OR r.rank_in_subset <= r.top_n
 """
 
-# §3.4: (subset_id, name, system_id, min_edge, direction, signal_condition, use_ranking, top_n, description)
+# Definitions: (subset_id, name, system_id, min_edge, direction, signal_condition, use_ranking, top_n, description)
 ACTIVE_DEFINITIONS = (
     ("top_pick", "Top Pick", CHAMPION, 5.0, "OVER", "GREEN_OR_YELLOW", True, 1, "Single best bet of the day"),
     ("top_3", "Top 3", CHAMPION, 5.0, "OVER", "GREEN_OR_YELLOW", True, 3, "Small focused set"),

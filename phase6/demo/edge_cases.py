@@ -1,4 +1,4 @@
-"""Where the deliberate edge cases of warehouse.md §4.10 go (each one off when `edge_cases` is False)."""
+"""Where the deliberate edge cases of the demo season go (each one off when `edge_cases` is False)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

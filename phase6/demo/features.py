@@ -1,4 +1,4 @@
-"""Upcoming context, composite factors (fatigue), feature store and team defense (warehouse.md §4.8, §3.6)."""
+"""Upcoming context, composite factors (fatigue), feature store and team defense."""
 from __future__ import annotations
 
 import json

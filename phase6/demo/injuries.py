@@ -1,4 +1,4 @@
-"""Injury reports and who plays (warehouse.md §4.7 playing probability, §4.8 injury reports)."""
+"""Injury reports and who plays (playing probability and injury reports)."""
 from __future__ import annotations
 
 import random

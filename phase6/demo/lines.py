@@ -1,4 +1,4 @@
-"""Prop lines and bettingpros rows (warehouse.md §4.5)."""
+"""Prop lines and bettingpros rows."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,4 @@
-"""Actual points, player_game_summary, box scores and final scores (warehouse.md §4.7)."""
+"""Actual points, player_game_summary, box scores and final scores."""
 from __future__ import annotations
 
 import random

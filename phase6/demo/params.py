@@ -1,4 +1,4 @@
-"""Parameters of the demo season (warehouse.md §4.1) and the build report."""
+"""Parameters of the demo season and the build report."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

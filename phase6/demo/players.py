@@ -1,4 +1,4 @@
-"""Fictional rosters, scoring tiers, trades and the player registry (warehouse.md §4.3)."""
+"""Fictional rosters, scoring tiers, trades and the player registry."""
 from __future__ import annotations
 
 import random
@@ -34,7 +34,7 @@ SEASON_LABEL = "2025-26"
 
 
 def normalize_lookup(name: str) -> str:
-    """warehouse.md §1.1: lowercase ASCII letters and digits; diacritics transliterated; suffixes kept."""
+    """A player_lookup: lowercase ASCII letters and digits; diacritics transliterated; suffixes kept."""
     decomposed = unicodedata.normalize("NFKD", name.lower().translate(_NON_DECOMPOSING))
     ascii_only = "".join(char for char in decomposed if not unicodedata.combining(char))
     return re.sub(r"[^a-z0-9]", "", ascii_only)

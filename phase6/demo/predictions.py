@@ -1,4 +1,4 @@
-"""Prediction systems, runs and rows of `player_prop_predictions` (warehouse.md §4.6)."""
+"""Prediction systems, runs and rows of `player_prop_predictions`."""
 from __future__ import annotations
 
 import random

@@ -1,4 +1,4 @@
-"""The day-by-day simulation that produces every base table (warehouse.md §4.2-§4.8)."""
+"""The day-by-day simulation that produces every base table."""
 from __future__ import annotations
 
 import math

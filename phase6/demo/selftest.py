@@ -1,4 +1,4 @@
-"""The generator self-test (warehouse.md §4.12) and the calibration metrics of §4.7."""
+"""The generator self-test and its calibration metrics."""
 from __future__ import annotations
 
 import json

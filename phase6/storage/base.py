@@ -1,6 +1,6 @@
 """The bucket interface: whole-object writes with content type, content encoding and Cache-Control in the same call.
 
-A JSON body of 1 KiB or more is stored gzip-compressed with `Content-Encoding: gzip` (docs/api.md, Conventions);
+A JSON body of 1 KiB or more is stored gzip-compressed with `Content-Encoding: gzip` (docs/api.md, "Compression");
 `read()` always returns the decoded body, so callers never see the stored form."""
 from __future__ import annotations
 

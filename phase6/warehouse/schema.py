@@ -1,4 +1,4 @@
-"""DuckDB copy of the production warehouse schemas (warehouse.md §2, types per §5).
+"""DuckDB copy of the production warehouse schemas (the tables the publisher reads, with their production column types).
 
 The table definitions live in one data structure, `TABLES`; the DuckDB DDL is generated from it.
 """

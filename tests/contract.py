@@ -1,11 +1,11 @@
-"""The public API contract (api.md) as executable checks, independent of the exporters that produce the files.
+"""The public API contract as executable checks, independent of the exporters that produce the files.
 
 - `schema_name(path)`: which `schemas/<name>.json` describes an object path (relative to `v1/`).
-- `validate_document(path, body)`: JSON Schema errors plus the §5 checklist rules a schema cannot express
+- `validate_document(path, body)`: JSON Schema errors plus the checklist rules a schema cannot express
   (timestamp/date formats everywhere, counts that must agree, orders, derived values).
-- `hygiene_violations(path, body)`: the §1.7 token scan of the five subset and signal files.
-- `raw_violations(data)`: §1.2 encoding rules on the published bytes (UTF-8, no NaN/Infinity, 2-space indent).
-- `dated_twin(path, body)` and `expected_cache_control(path, body, game_day)`: §2.2 and §2.3.
+- `hygiene_violations(path, body)`: the public-names token scan of the five subset and signal files.
+- `raw_violations(data)`: encoding rules on the published bytes (UTF-8, no NaN/Infinity, 2-space indent).
+- `dated_twin(path, body)` and `expected_cache_control(path, body, game_day)`: pointers and caching.
 - `expected_content_encoding(data)`: gzip for a decoded body of 1 KiB or more, none below.
 
 `jsonschema` is a development dependency: it is imported only inside the functions that validate.
@@ -15,120 +15,117 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import vocab
+from exporters import catalog
+from phase6 import schemas, status, vocab
+from phase6.catalog import Published
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _LOOKUP = r"[a-z0-9]+"
 
-# Object path (relative to v1/) → schema name, in match order (players/index.json before players/{lookup}.json).
-ROUTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(f"^{pattern}$"), name)
-    for pattern, name in (
-        (rf"results/({_DATE}|latest)\.json", "results"),
-        (r"systems/performance\.json", "systems-performance"),
-        (rf"best-bets/({_DATE}|latest)\.json", "best-bets"),
-        (rf"predictions/({_DATE}|today)\.json", "predictions"),
-        (rf"tonight/({_DATE}|all-players)\.json", "tonight"),
-        (rf"tonight/player/({_DATE}/)?{_LOOKUP}\.json", "tonight-player"),
-        (rf"streaks/({_DATE}|today)\.json", "streaks"),
-        (rf"picks/{_DATE}\.json", "picks"),
-        (rf"signals/{_DATE}\.json", "signals"),
-        (r"subsets/performance\.json", "subsets-performance"),
-        (r"systems/subsets\.json", "systems-subsets"),
-        (r"subsets/season\.json", "subsets-season"),
-        (r"systems/models\.json", "systems-models"),
-        (r"players/index\.json", "players-index"),
-        (rf"players/{_LOOKUP}\.json", "player-profile"),
-        (rf"live-grading/({_DATE}|latest)\.json", "live-grading"),
-        (r"status\.json", "status"),
-    )
-)
-SCHEMA_NAMES: tuple[str, ...] = tuple(name for _, name in ROUTES)
 
-CHAMPION_CODENAME = "phoenix"  # api.md §0: the default champion, catboost_v9
+@dataclass(frozen=True)
+class Route:
+    """An object path pattern of the catalogue: which declaration it belongs to and whether it is the pointer."""
+
+    pattern: re.Pattern[str]
+    published: Published
+    pointer: bool
+
+    @property
+    def schema(self) -> str:
+        return self.published.schema
+
+
+def template_pattern(template: str) -> re.Pattern[str]:
+    """A declared path with `{date}` and `{lookup}` as named groups."""
+    escaped = re.escape(template).replace(r"\{date\}", f"(?P<date>{_DATE})").replace(r"\{lookup\}", f"(?P<lookup>{_LOOKUP})")
+    return re.compile(f"^{escaped}$")
+
+
+def declarations() -> list[Published]:
+    """Every document the catalogue declares, and status.json."""
+    return [published for spec in catalog().values() for published in spec.documents] + [status.DOCUMENT]
+
+
+@lru_cache(maxsize=1)
+def routes() -> tuple[Route, ...]:
+    """Object path (relative to v1/) → declaration, in match order: paths without a placeholder first
+    (players/index.json before players/{lookup}.json)."""
+    found = [Route(template_pattern(published.path), published, False) for published in declarations()]
+    found += [Route(template_pattern(published.pointer), published, True) for published in declarations() if published.pointer]
+    return tuple(sorted(found, key=lambda route: "{" in (route.published.pointer if route.pointer else route.published.path)))
+
+
+def schema_names() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(route.schema for route in routes()))
+
+
+def pointer_offsets() -> dict[str, tuple[int, ...]]:
+    """Schema → the target dates (G + offset) that may write its pointer."""
+    return {published.schema: spec.pointer_offsets for spec in catalog().values() for published in spec.documents}
+
+
+CHAMPION_CODENAME = "phoenix"  # docs/api.md: the default champion, catboost_v9
 HYGIENE_SCHEMAS = frozenset({"picks", "signals", "subsets-performance", "systems-subsets", "subsets-season"})
 FORBIDDEN_TOKENS = (
     "system_id", "subset_id", "prediction_id", "composite_score", "confidence_score", "catboost", "v9_",
     "GREEN", "YELLOW", "RED", "edge", "confidence",
 )
 
-# §1.3: keys whose values are timestamps wherever they appear.
+# Keys whose values are timestamps wherever they appear.
 TIMESTAMP_KEYS = frozenset({
     "generated_at", "updated_at", "created_at", "predicted_at", "last_written_at", "model_trained_at", "started_at",
     "finished_at", "detected_at", "last_update",
 })
 DATE_KEYS = frozenset({"date", "game_day", "first_seen", "last_seen"})
 
-# §2.3: (long max-age of a dated file, short max-age when its date is >= G or it is not final, pointer max-age).
-DATED_CACHE = {
-    "results": (86400, 300, 300),
-    "best-bets": (86400, 300, 300),
-    "predictions": (3600, 300, 300),
-    "tonight": (86400, 300, 300),
-    "tonight-player": (86400, 300, 300),
-    "streaks": (86400, 3600, 3600),
-}
-FIXED_CACHE = {
-    "systems-performance": 3600, "picks": 300, "signals": 300, "subsets-performance": 3600, "systems-subsets": 86400,
-    "subsets-season": 3600, "systems-models": 86400, "players-index": 3600, "player-profile": 3600, "live-grading": 30,
-    "status": 60,
-}
-
-# §2.2: pointer / fixed path → (dated twin template, body key holding the twin's date).
-POINTERS: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"^results/latest\.json$"), "results/{date}.json", "game_date"),
-    (re.compile(r"^best-bets/latest\.json$"), "best-bets/{date}.json", "game_date"),
-    (re.compile(r"^predictions/today\.json$"), "predictions/{date}.json", "game_date"),
-    (re.compile(r"^live-grading/latest\.json$"), "live-grading/{date}.json", "game_date"),
-    (re.compile(r"^tonight/all-players\.json$"), "tonight/{date}.json", "game_date"),
-    (re.compile(rf"^tonight/player/(?P<lookup>{_LOOKUP})\.json$"), "tonight/player/{date}/{lookup}.json", "game_date"),
-    (re.compile(r"^streaks/today\.json$"), "streaks/{date}.json", "as_of_date"),
-)
-
-
 # ---------------------------------------------------------------------------------------------- routing
+
+
+def route(path: str) -> Route | None:
+    return next((candidate for candidate in routes() if candidate.pattern.match(path)), None)
 
 
 def schema_name(path: str) -> str | None:
     """The schema of an object path relative to v1/, or None when the path is not in the contract."""
-    for pattern, name in ROUTES:
-        if pattern.match(path):
-            return name
-    return None
+    found = route(path)
+    return found.schema if found else None
 
 
 def dated_twin(path: str, body: Any) -> str | None:
-    """The dated twin a pointer or fixed file must be byte-identical to (§2.2), or None for other paths."""
-    for pattern, template, date_key in POINTERS:
-        match = pattern.match(path)
-        if match:
-            twin_date = body.get(date_key) if isinstance(body, dict) else None
-            return template.format(date=twin_date, **match.groupdict()) if isinstance(twin_date, str) else None
-    return None
+    """The dated twin a pointer file must be byte-identical to (docs/api.md, "Pointers and dated twins"), or None
+    for other paths. The twin's date is the body's own (`game_date`, or `as_of_date` for streaks)."""
+    found = route(path)
+    if found is None or not found.pointer:
+        return None
+    twin_date = next((body.get(key) for key in ("game_date", "as_of_date") if isinstance(body, dict) and key in body), None)
+    if not isinstance(twin_date, str):
+        return None
+    return found.published.path.format(date=twin_date, **found.pattern.match(path).groupdict())
 
 
 def expected_cache_control(path: str, body: Any, game_day: date) -> str | None:
-    """The Cache-Control §2.3 requires for an object, or None for a path outside the contract."""
-    name = schema_name(path)
-    if name is None:
+    """The Cache-Control docs/api.md ("Caching") requires for an object, or None for a path outside the contract."""
+    found = route(path)
+    if found is None:
         return None
-    if name in FIXED_CACHE:
-        return f"public, max-age={FIXED_CACHE[name]}"
-    long_age, short_age, pointer_age = DATED_CACHE[name]
-    path_date = re.search(_DATE, path)
-    if path_date is None:
-        return f"public, max-age={pointer_age}"
-    final = not (name == "best-bets" and any(pick.get("result") == "PENDING" for pick in body.get("picks", [])))
-    long_lived = final and date.fromisoformat(path_date.group(0)) < game_day
-    return f"public, max-age={long_age if long_lived else short_age}"
+    published = found.published
+    if found.pointer:
+        return f"public, max-age={published.pointer_max_age}"
+    if not published.dated:
+        return f"public, max-age={published.max_age}"
+    path_date = found.pattern.match(path).group("date")
+    final = not (published.schema == "best-bets" and any(pick.get("result") == "PENDING" for pick in body.get("picks", [])))
+    long_lived = final and date.fromisoformat(path_date) < game_day
+    return f"public, max-age={published.max_age if long_lived else published.short_max_age}"
 
 
 def expected_content_encoding(data: bytes) -> str | None:
@@ -140,22 +137,24 @@ def expected_content_encoding(data: bytes) -> str | None:
 
 
 def load_schema(name: str) -> dict[str, Any]:
-    return json.loads((SCHEMA_DIR / f"{name}.json").read_text())
+    """schemas/<name>.json; status.json's with the catalogue's export types and probes filled in."""
+    schema = schemas.load(name)
+    return status.schema(schema) if name == "status" else schema
 
 
 def schema_files() -> list[Path]:
-    return sorted(SCHEMA_DIR.glob("*.json"))
+    return sorted(schemas.SCHEMA_DIR.glob("*.json"))
 
 
 @lru_cache(maxsize=None)
 def _validator(name: str) -> Any:
     """A draft 2020-12 validator for one schema: $refs to defs.json resolved from schemas/, integers are integer
-    literals only (7.0 is not a count), and the float1/float2/float3 formats asserted (§1.4)."""
+    literals only (7.0 is not a count), and the float1/float2/float3 formats asserted."""
     import jsonschema
     from referencing import Registry, Resource
 
     registry = Registry().with_resources(
-        (schema["$id"], Resource.from_contents(schema)) for schema in (json.loads(p.read_text()) for p in schema_files())
+        (schema["$id"], Resource.from_contents(schema)) for schema in (load_schema(p.stem) for p in schema_files())
     )
     base = jsonschema.Draft202012Validator
     strict_types = base.TYPE_CHECKER.redefine(
@@ -169,7 +168,7 @@ def _validator(name: str) -> Any:
 
 
 def _required_in_shape_order(validator: Any, required: list[str], instance: Any, schema: Any) -> Iterator[Any]:
-    """'required', plus §1.2: the keys appear in the order of the shape (every schema lists them in that order)."""
+    """'required', plus: the keys appear in the order of the shape (every schema lists them in that order)."""
     from jsonschema.exceptions import ValidationError
 
     if not validator.is_type(instance, "object"):
@@ -179,7 +178,7 @@ def _required_in_shape_order(validator: Any, required: list[str], instance: Any,
             yield ValidationError(f"{name!r} is a required property")
     present = [key for key in instance if key in required]
     if present != [key for key in required if key in instance]:
-        yield ValidationError(f"keys {present} are not in the order of the shape {required} (§1.2)")
+        yield ValidationError(f"keys {present} are not in the order of the shape {required}")
 
 
 def _float_with(digits: int) -> Callable[[Any], bool]:
@@ -200,7 +199,7 @@ def _describe(error: Any) -> str:
     if error.validator == "not" and "description" in error.schema:
         return f"{error.instance!r}: {error.schema['description']}"
     if error.validator == "format":
-        return f"{error.instance!r} is not a JSON float with at most {error.validator_value[-1]} decimals (§1.4)"
+        return f"{error.instance!r} is not a JSON float with at most {error.validator_value[-1]} decimals"
     return error.message
 
 
@@ -257,23 +256,23 @@ def walk(node: Any, pointer: str = "") -> Iterator[tuple[str, str | int, Any]]:
 
 
 def value_format_violations(body: Any) -> list[str]:
-    """§1.3 everywhere: timestamp keys hold §1.3 timestamps, date keys hold dates, and any string that starts like a
-    date is exactly a date or a §1.3 timestamp (no 'Z', no naive or space-separated datetimes)."""
+    """everywhere: timestamp keys hold timestamps, date keys hold dates, and any string that starts like a
+    date is exactly a date or a timestamp (no 'Z', no naive or space-separated datetimes)."""
     problems = []
     for pointer, key, value in walk(body):
         if not isinstance(value, str):
             continue
         if key in TIMESTAMP_KEYS and not TIMESTAMP.match(value):
-            problems.append(f"{pointer}: {value!r} is not a §1.3 timestamp")
+            problems.append(f"{pointer}: {value!r} is not a timestamp")
         elif isinstance(key, str) and (key in DATE_KEYS or key.endswith("_date")) and not DATE.match(value):
             problems.append(f"{pointer}: {value!r} is not a YYYY-MM-DD date")
         elif re.match(_DATE, value) and not (DATE.match(value) or TIMESTAMP.match(value)):
-            problems.append(f"{pointer}: {value!r} is neither a date nor a §1.3 timestamp")
+            problems.append(f"{pointer}: {value!r} is neither a date nor a timestamp")
     return problems
 
 
 def raw_violations(data: bytes) -> list[str]:
-    """§1.2 on the bytes: UTF-8 JSON without NaN/Infinity tokens, 2-space indent, non-ASCII written as-is."""
+    """on the bytes: UTF-8 JSON without NaN/Infinity tokens, 2-space indent, non-ASCII written as-is."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -295,11 +294,11 @@ def _reject_constant(token: str) -> Any:
     raise ValueError(f"non-finite token {token}")
 
 
-# ---------------------------------------------------------------------------------------------- hygiene (§1.7)
+# ---------------------------------------------------------------------------------------------- hygiene
 
 
 def hygiene_violations(path: str, body: Any) -> list[str]:
-    """§1.7 for the five subset and signal files; [] for every other path."""
+    """for the five subset and signal files; [] for every other path."""
     if schema_name(path) not in HYGIENE_SCHEMAS:
         return []
     codenames = {info.codename for info in vocab.MODELS.values()}
@@ -322,7 +321,7 @@ def hygiene_violations(path: str, body: Any) -> list[str]:
     return [f"{path} [hygiene] {problem}" for problem in problems]
 
 
-# ---------------------------------------------------------------------------------------------- invariants (§3, §5)
+# ---------------------------------------------------------------------------------------------- invariants
 
 ROUNDING_SLACK = 0.0051  # a value rounded to 2 dp differs from the exact one by at most 0.005
 
@@ -366,7 +365,7 @@ def _record_problems(record: dict[str, Any] | None, where: str) -> list[str]:
 
 
 def _model_group_order(groups: list[dict[str, Any]], where: str = "/model_groups") -> list[str]:
-    """Champion first, then codename ascending (§1.9)."""
+    """Champion first, then codename ascending."""
     ids = [group["model_id"] for group in groups]
     expected = sorted(ids, key=lambda model_id: (model_id != CHAMPION_CODENAME, model_id))
     if ids != expected or len(set(ids)) != len(ids):
@@ -386,9 +385,9 @@ def _vocab_model_problems(group: dict[str, Any], where: str) -> list[str]:
         return []
     problems = []
     if group["model_name"] != info.display_name:
-        problems.append(f"{where}: model_name {group['model_name']!r} != display name {info.display_name!r} (§1.9)")
+        problems.append(f"{where}: model_name {group['model_name']!r} != display name {info.display_name!r}")
     if "model_type" in group and group["model_type"] != info.model_type:
-        problems.append(f"{where}: model_type {group['model_type']!r} != {info.model_type!r} (§1.9)")
+        problems.append(f"{where}: model_type {group['model_type']!r} != {info.model_type!r}")
     return problems
 
 
@@ -398,7 +397,7 @@ def _subset_vocab_problems(subset: dict[str, Any], where: str, with_description:
         return []
     problems = []
     if subset["name"] != info.name:
-        problems.append(f"{where}: subset {subset['id']} name {subset['name']!r} != {info.name!r} (§1.9)")
+        problems.append(f"{where}: subset {subset['id']} name {subset['name']!r} != {info.name!r}")
     if with_description and subset["description"] != info.description:
         problems.append(f"{where}: subset {subset['id']} description {subset['description']!r} != {info.description!r}")
     return problems
@@ -411,7 +410,7 @@ def _fatigue_level(score: float | None, when_null: str | None) -> str | None:
 
 
 def _confidence_scale_problems(values: list[float], where: str) -> list[str]:
-    """§1.6: a 0–100 field whose every value is ≤ 1 was published on the 0–1 scale."""
+    """a 0–100 field whose every value is ≤ 1 was published on the 0–1 scale."""
     if values and max(values) <= 1.0 and any(values):
         return [f"{where}: every 0–100 confidence is ≤ 1 (published on the 0–1 scale?)"]
     return []
@@ -524,7 +523,7 @@ def _best_bet_pick_problems(pick: dict[str, Any]) -> list[str]:
     if pick["fatigue_level"] != _fatigue_level(pick["fatigue_score"], None):
         problems.append(f"fatigue_level {pick['fatigue_level']} does not match fatigue_score {pick['fatigue_score']}")
     if pick["confidence"] == 0.89 or pick["line"] == 20.0:
-        problems.append(f"confidence {pick['confidence']} / line {pick['line']} is excluded from the candidates (§3.3)")
+        problems.append(f"confidence {pick['confidence']} / line {pick['line']} is excluded from the candidates")
     problems += _rationale_problems(pick)
     sample = pick["player_sample_size"]
     hist = pick["player_historical_accuracy"] if sample is not None and sample >= 5 else 0.85
@@ -552,7 +551,7 @@ RATIONALE_RULES: tuple[tuple[str, ...], ...] = (
 
 
 def _rationale_problems(pick: dict[str, Any]) -> list[str]:
-    """§3.3 rationale: the tier line, then rules 2–6 in order when they hold, else "Meets selection criteria"."""
+    """rationale: the tier line, then rules 2–6 in order when they hold, else "Meets selection criteria"."""
     sample, accuracy = pick["player_sample_size"], pick["player_historical_accuracy"]
     expected = [
         _labels(pick["confidence"], ((0.90, "High confidence ("), (0.80, "Good confidence (")), 0.005),
@@ -574,10 +573,10 @@ def _rationale_problems(pick: dict[str, Any]) -> list[str]:
                 for index, (label, labels) in enumerate(zip(found, expected)) if label not in labels]
     present = [line for line in rest if line.startswith(tuple(p for rule in RATIONALE_RULES for p in rule))]
     if present != rest or [rest.index(line) for line in present] != sorted(rest.index(line) for line in present):
-        problems.append(f"rationale {rest} has lines outside §3.3 or out of order")
+        problems.append(f"rationale {rest} has lines outside the rationale rules or out of order")
     order = [next(i for i, rule in enumerate(RATIONALE_RULES) if line.startswith(rule)) for line in present]
     if order != sorted(set(order)):
-        problems.append(f"rationale lines {rest} are not in the §3.3 order")
+        problems.append(f"rationale lines {rest} are not in the published order")
     return problems
 
 
@@ -711,7 +710,7 @@ def _mean(values: list[Any]) -> float | None:
 
 
 def _streak(recent_form: list[dict[str, Any]]) -> dict[str, Any]:
-    """§3.6 current_streak from recent_form, newest first."""
+    """current_streak from recent_form, newest first."""
     kind, length = None, 0
     for game in recent_form:
         result = game["over_under"]
@@ -765,7 +764,7 @@ def tonight_player_invariants(body: dict[str, Any]) -> list[str]:
             problems.append(f"/recent_form/{index}/margin: {game['margin']} != points − line")
     factors = [factor["factor"] for factor in body["tonights_factors"]]
     if factors != sorted(factors, key=FACTOR_ORDER.index) or len(set(factors)) != len(factors):
-        problems.append(f"/tonights_factors: {factors} not unique in the §3.6 order")
+        problems.append(f"/tonights_factors: {factors} not unique in the published order")
     for index, factor in enumerate(body["tonights_factors"]):
         problems += [f"/tonights_factors/{index}: {problem}" for problem in _factor_problems(factor)]
     prediction = body["prediction"]
@@ -775,7 +774,7 @@ def tonight_player_invariants(body: dict[str, Any]) -> list[str]:
 
 
 def _quick_numbers_problems(quick: dict[str, Any], recent_form: list[dict[str, Any]]) -> list[str]:
-    """§3.6: the last-10 and last-5 numbers average the games recent_form lists (published minutes are rounded)."""
+    """the last-10 and last-5 numbers average the games recent_form lists (published minutes are rounded)."""
     expected = {
         "last_10_ppg": (_mean([game["points"] for game in recent_form]), ROUNDING_SLACK),
         "last_5_ppg": (_mean([game["points"] for game in recent_form[:5]]), ROUNDING_SLACK),
@@ -994,7 +993,7 @@ def systems_performance_invariants(body: dict[str, Any]) -> list[str]:
     problems = []
     order = [(vocab.system_metadata(system["system_id"]).rank, system["system_id"]) for system in systems]
     if order != sorted(order):
-        problems.append("/systems: not ordered by the §3.2 rank, then system_id")
+        problems.append("/systems: not ordered by the published rank, then system_id")
     for index, system in enumerate(systems):
         problems += [f"/systems/{index}: {problem}" for problem in _system_problems(system)]
     if bool(systems) != bool(body["comparison"]):
@@ -1008,7 +1007,7 @@ def _system_problems(system: dict[str, Any]) -> list[str]:
     metadata = vocab.system_metadata(system["system_id"])
     problems = []
     if (system["display_name"], system["description"]) != (metadata.display_name, metadata.description):
-        problems.append(f"display_name/description {system['display_name']!r} differ from the §3.2 table")
+        problems.append(f"display_name/description {system['display_name']!r} differ from the system metadata")
     if system["model_id"] != vocab.codename(system["system_id"]):
         problems.append(f"model_id {system['model_id']} is not the codename of {system['system_id']}")
     if system["is_primary"] != (system["model_id"] == CHAMPION_CODENAME):
@@ -1036,7 +1035,7 @@ def _system_problems(system: dict[str, Any]) -> list[str]:
 
 
 def _comparison_problems(systems: list[dict[str, Any]], comparison: dict[str, Any]) -> list[str]:
-    """§3.2 comparison over the season windows: min mae, max win_rate, min |bias|; ties to the lower rank (list order)."""
+    """comparison over the season windows: min mae, max win_rate, min |bias|; ties to the lower rank (list order)."""
     def best(field: str, key: Callable[[float], float]) -> dict[str, Any] | None:
         candidates = [(key(s["windows"]["season"][field]), index, s) for index, s in enumerate(systems)
                       if s["windows"]["season"][field] is not None]
@@ -1117,7 +1116,7 @@ def live_grading_invariants(body: dict[str, Any]) -> list[str]:
 
 
 def _live_row_problems(row: dict[str, Any]) -> list[str]:
-    """§3.15 grading: margin_vs_line null when pending, actual − line with a call and a line, absent otherwise."""
+    """grading: margin_vs_line null when pending, actual − line with a call and a line, absent otherwise."""
     status, actual, line = row["status"], row["actual"], row["line"]
     problems = _side_problems(row["team"], None, row["home_team"], row["away_team"])
     if status == "pending":
@@ -1169,7 +1168,7 @@ def status_invariants(body: dict[str, Any]) -> list[str]:
     return problems
 
 
-# §3.16: each legacy service follows one endpoint probe; nothing else makes a service or the overall status unhealthy.
+# each legacy service follows one endpoint probe; nothing else makes a service or the overall status unhealthy.
 STATUS_SERVICES = {"tonight_data": "tonight", "grading": "results", "predictions": "predictions", "live_data": "live-grading"}
 
 
@@ -1231,11 +1230,10 @@ INVARIANTS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
 
 # ---------------------------------------------------------------------------------------------- one run's catalogue
 
-POINTER_OFFSETS = {"results": (-1, 0)}  # §2.2: target dates (G + offset) that may write the pointer; others G only
 
 
 def scope_violations(bodies: dict[str, Any], mode: str, target_date: date, game_day: date) -> list[str]:
-    """§2.1–§2.2 for the objects one run wrote into an empty bucket: dated files for the target date only; pointers,
+    """for the objects one run wrote into an empty bucket: dated files for the target date only; pointers,
     fixed and global files only in live runs, pointers only for their allowed target dates; no empty results pointer."""
     problems = []
     offset = (target_date - game_day).days
@@ -1252,17 +1250,17 @@ def scope_violations(bodies: dict[str, Any], mode: str, target_date: date, game_
                 problems.append(f"{path}: a run for {target_date} wrote a dated file for another date")
             continue
         if mode != "live":
-            problems.append(f"{path}: a {mode} run wrote a pointer, fixed or global file (§2.1)")
-        elif dated_twin(path, body) is not None and offset not in POINTER_OFFSETS.get(name, (0,)):
-            problems.append(f"{path}: pointer written for target G{offset:+d} (§2.2)")
+            problems.append(f"{path}: a {mode} run wrote a pointer, fixed or global file")
+        elif dated_twin(path, body) is not None and offset not in pointer_offsets().get(name, (0,)):
+            problems.append(f"{path}: pointer written for target G{offset:+d}")
     latest = bodies.get("results/latest.json")
     if latest is not None and not latest.get("results"):
-        problems.append("results/latest.json: the pointer moved to a day without results (§2.2)")
+        problems.append("results/latest.json: the pointer moved to a day without results")
     return problems
 
 
 def as_of_violations(bodies: dict[str, Any], game_day: date) -> list[str]:
-    """The dates global files are anchored on (§3.2, §3.10, §3.12–§3.14, §3.16), relative to G."""
+    """The dates global files are anchored on, relative to G."""
     last_day = game_day - timedelta(days=1)
     season_start = date(game_day.year if game_day.month >= 11 else game_day.year - 1, 11, 1)
     expected: list[tuple[str, Any, Any]] = []
@@ -1297,7 +1295,7 @@ def as_of_violations(bodies: dict[str, Any], game_day: date) -> list[str]:
     return [f"{what}: {actual} != {wanted}" for what, actual, wanted in expected if actual != wanted]
 
 
-BROADEST_SUBSET = {"phoenix": "8", "aurora": "11", "summit": "13"}  # §3.12: the record of each model in season.json
+BROADEST_SUBSET = {"phoenix": "8", "aurora": "11", "summit": "13"}  # the record of each model in season.json
 
 
 def _records_of_g(bodies: dict[str, Any], game_day: date) -> list[tuple[str, Any, Any]]:
@@ -1329,14 +1327,14 @@ def _records_of_g(bodies: dict[str, Any], game_day: date) -> list[tuple[str, Any
 
 
 def catalogue_violations(raw: dict[str, bytes], min_games: int = 5) -> list[str]:
-    """Rules across the files of one bucket: pointers byte-identical to their dated twins (§1.2) and the same facts
+    """Rules across the files of one bucket: pointers byte-identical to their dated twins and the same facts
     told the same way by different endpoints."""
     bodies = {path: json.loads(data) for path, data in raw.items()}
     problems = []
     for path, body in bodies.items():
         twin = dated_twin(path, body)
         if twin is not None and raw.get(twin) != raw[path]:
-            problems.append(f"{path}: not byte-identical to its dated twin {twin} (§1.2)")
+            problems.append(f"{path}: not byte-identical to its dated twin {twin}")
     for check in (_best_bets_vs_predictions, _best_bets_vs_results, _tonight_vs_players, _tonight_vs_predictions,
                   _live_grading_vs_predictions, _subset_files_agree,
                   _picks_vs_season, _players_index_vs_profiles, _streaks_vs_profiles, _status_vs_bucket):
@@ -1363,7 +1361,7 @@ def _same_day(bodies: dict[str, Any], prefix: str, other_prefix: str) -> Iterato
 
 
 def _best_bets_vs_predictions(bodies: dict[str, Any], _: int) -> list[str]:
-    """§3.3/§4: a best bet is one of the champion's active rows, the same row predictions publishes."""
+    """a best bet is one of the champion's active rows, the same row predictions publishes."""
     problems = []
     for day, best_bets, predictions in _same_day(bodies, "best-bets/", "predictions/"):
         rows = {(row["player_lookup"], game["game_id"]): row for game in predictions["games"] for row in game["predictions"]}
@@ -1379,7 +1377,7 @@ def _best_bets_vs_predictions(bodies: dict[str, Any], _: int) -> list[str]:
 
 
 def _best_bets_vs_results(bodies: dict[str, Any], _: int) -> list[str]:
-    """§3.3 grading: a graded pick's actual is the graded row's actual points, as results publishes it."""
+    """grading: a graded pick's actual is the graded row's actual points, as results publishes it."""
     problems = []
     for day, best_bets, results in _same_day(bodies, "best-bets/", "results/"):
         actuals = {(row["player_lookup"], row["game_id"]): row["actual"] for row in results["results"]}
@@ -1391,7 +1389,7 @@ def _best_bets_vs_results(bodies: dict[str, Any], _: int) -> list[str]:
 
 
 def _tonight_vs_players(bodies: dict[str, Any], _: int) -> list[str]:
-    """§3.5/§3.6: both describe every context player of the date, from the same rows."""
+    """both describe every context player of the date, from the same rows."""
     problems = []
     for day, tonight in _dated(bodies, "tonight/").items():
         players = {player["player_lookup"]: (game, player) for game in tonight["games"] for player in game["players"]}
@@ -1405,7 +1403,7 @@ def _tonight_vs_players(bodies: dict[str, Any], _: int) -> list[str]:
 
 
 def _tonight_vs_predictions(bodies: dict[str, Any], _: int) -> list[str]:
-    """§3.4/§3.5: tonight's prediction is the champion's active latest row, the one predictions publishes."""
+    """tonight's prediction is the champion's active latest row, the one predictions publishes."""
     problems = []
     for day, tonight, predictions in _same_day(bodies, "tonight/", "predictions/"):
         rows = {(row["player_lookup"], game["game_id"]): row["prediction"] for game in predictions["games"] for row in game["predictions"]}
@@ -1422,7 +1420,7 @@ def _tonight_vs_predictions(bodies: dict[str, Any], _: int) -> list[str]:
 
 
 def _live_grading_vs_predictions(bodies: dict[str, Any], _: int) -> list[str]:
-    """§3.4/§3.15: both list the champion's active predictions of the date."""
+    """both list the champion's active predictions of the date."""
     problems = []
     for day, live, predictions in _same_day(bodies, "live-grading/", "predictions/"):
         graded = {row["player_lookup"] for row in live["predictions"]}
@@ -1463,7 +1461,7 @@ def _tonight_player_agrees(game: dict[str, Any], player: dict[str, Any], detail:
 
 
 def _subset_files_agree(bodies: dict[str, Any], _: int) -> list[str]:
-    """§3.8–§3.11: the same publishable models and subsets everywhere; one champion signal per date."""
+    """the same publishable models and subsets everywhere; one champion signal per date."""
     problems = []
     definitions = bodies.get("systems/subsets.json")
     signals = _dated(bodies, "signals/")
@@ -1484,7 +1482,7 @@ def _subset_sets(body: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]
 
 
 def _picks_vs_season(bodies: dict[str, Any], _: int) -> list[str]:
-    """§3.8/§3.12: for a date in the season file, the same latest version's picks, subset by subset."""
+    """for a date in the season file, the same latest version's picks, subset by subset."""
     season = bodies.get("subsets/season.json")
     if season is None:
         return []
@@ -1503,7 +1501,7 @@ def _picks_vs_season(bodies: dict[str, Any], _: int) -> list[str]:
 
 
 def _players_index_vs_profiles(bodies: dict[str, Any], min_games: int) -> list[str]:
-    """§3.14: a profile for every index player with ≥ min_games graded dates, and no other."""
+    """a profile for every index player with ≥ min_games graded dates, and no other."""
     index = bodies.get("players/index.json")
     if index is None:
         return []
@@ -1520,11 +1518,11 @@ def _players_index_vs_profiles(bodies: dict[str, Any], min_games: int) -> list[s
     return problems
 
 
-STREAK_LOOKBACK, STREAK_LIST_CAP, GAME_LOG_CAP = 20, 50, 50  # §3.7, §3.14
+STREAK_LOOKBACK, STREAK_LIST_CAP, GAME_LOG_CAP = 20, 50, 50  # 
 
 
 def _streaks_vs_profiles(bodies: dict[str, Any], _: int) -> list[str]:
-    """§1.8/§3.7/§3.14: one O/U label per game. A profile's game log (DNPs already left out) walked like §3.7 (stats-season
+    """one O/U label per game. A profile's game log (DNPs already left out) walked like streaks (stats-season
     games up to as_of with points and an O/U label, the last 20, newest first, until the label changes) gives the
     player's streak in streaks/today.json, which profiles share G with."""
     streaks = bodies.get("streaks/today.json")
@@ -1566,7 +1564,7 @@ def _walked_streak(game_log: list[dict[str, Any]], season_start: str, as_of: str
 
 
 def _status_vs_bucket(bodies: dict[str, Any], _: int) -> list[str]:
-    """§3.16: last_written_at is null exactly when the probed object does not exist."""
+    """last_written_at is null exactly when the probed object does not exist."""
     status = bodies.get("status.json")
     if status is None:
         return []
