@@ -4,9 +4,10 @@ Retries are the client library's own policies (API calls and failed jobs), cut t
 defaults (600 s, 2400 s) would outlast the function's 540 s budget."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .base import ArrayParam, Rows, WarehouseError, plain_value
 from .slices import Extract, TableSlice, extract_by_query
@@ -28,19 +29,44 @@ def scalar_type(value: Any) -> str:
     raise WarehouseError(f"no BigQuery type for parameter value {value!r} ({type(value).__name__})")
 
 
+def parameter_type(value: Any) -> str:
+    """The GoogleSQL type a parameter value is sent with: a scalar type name or ARRAY<scalar>."""
+    if isinstance(value, ArrayParam):
+        return f"ARRAY<{value.element_type}>"
+    if isinstance(value, (list, tuple)):
+        return f"ARRAY<{scalar_type(value[0]) if value else 'STRING'}>"
+    return scalar_type(value) if value is not None else "STRING"
+
+
 def query_parameters(params: Mapping[str, Any]) -> list[Any]:
     from google.cloud import bigquery
 
     built: list[Any] = []
     for name, value in params.items():
-        if isinstance(value, ArrayParam):
-            built.append(bigquery.ArrayQueryParameter(name, value.element_type, list(value.values)))
-        elif isinstance(value, (list, tuple)):
-            element_type = scalar_type(value[0]) if value else "STRING"
-            built.append(bigquery.ArrayQueryParameter(name, element_type, list(value)))
+        kind = parameter_type(value)
+        if kind.startswith("ARRAY<"):
+            values = value.values if isinstance(value, ArrayParam) else value
+            built.append(bigquery.ArrayQueryParameter(name, kind[len("ARRAY<"):-1], list(values)))
         else:
-            built.append(bigquery.ScalarQueryParameter(name, scalar_type(value) if value is not None else "STRING", value))
+            built.append(bigquery.ScalarQueryParameter(name, kind, value))
     return built
+
+
+COLUMNS_SQL = """
+SELECT table_name, column_name, data_type
+FROM {dataset}.INFORMATION_SCHEMA.COLUMNS
+WHERE table_name IN UNNEST(@tables)
+"""
+
+
+def columns_statements(tables: Sequence[str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(label, SQL, parameters) of the schema preflight's reads: one per dataset of `tables` (dataset.table)."""
+    by_dataset: dict[str, list[str]] = {}
+    for table in tables:
+        dataset, name = table.split(".", 1)
+        by_dataset.setdefault(dataset, []).append(name)
+    return [(f"preflight.{dataset}", COLUMNS_SQL.format(dataset=dataset), {"tables": ArrayParam("STRING", names)})
+            for dataset, names in sorted(by_dataset.items())]
 
 
 class BigQueryWarehouse:
@@ -87,6 +113,18 @@ class BigQueryWarehouse:
 
     def extract(self, table_slice: TableSlice, folder: Path) -> Extract:
         return extract_by_query(self, table_slice, folder)
+
+    def columns(self, tables: Sequence[str]) -> dict[str, dict[str, str]]:
+        """One INFORMATION_SCHEMA.COLUMNS query per dataset, run concurrently (each job is a round trip)."""
+        statements = columns_statements(tables)
+        with ThreadPoolExecutor(max_workers=max(1, len(statements)), thread_name_prefix="preflight") as pool:
+            results = list(pool.map(lambda item: self.query(item[1], item[2], label=item[0]), statements))
+        present: dict[str, dict[str, str]] = {}
+        for (label, _, _), rows in zip(statements, results):
+            dataset = label.split(".", 1)[1]
+            for row in rows:
+                present.setdefault(f"{dataset}.{row['table_name']}", {})[row["column_name"]] = row["data_type"]
+        return present
 
     def close(self) -> None:
         self._client.close()

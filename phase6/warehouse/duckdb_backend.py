@@ -6,13 +6,14 @@ import threading
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import duckdb
 import sqlglot
 from sqlglot import exp
 
 from .base import ArrayParam, Rows, WarehouseError, plain_value
+from .schema import bigquery_type
 from .slices import Extract, TableSlice
 
 _PARAM = re.compile(r"\$(\w+)")
@@ -94,6 +95,15 @@ class DuckDBWarehouse:
         except duckdb.Error as error:
             raise WarehouseError(f"extract of {table_slice.describe()} failed: {error}") from error
         return Extract(table_slice, path, "parquet", rows)
+
+    def columns(self, tables: Sequence[str]) -> dict[str, dict[str, str]]:
+        rows = self._cursor().execute(
+            "SELECT table_schema || '.' || table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema || '.' || table_name IN (SELECT UNNEST(?))", [list(tables)]).fetchall()
+        present: dict[str, dict[str, str]] = {}
+        for table, column, data_type in rows:
+            present.setdefault(table, {})[column] = bigquery_type(data_type)
+        return present
 
     def demo_now(self) -> datetime | None:
         """The frozen demo clock stored by the demo generator, if this is a demo warehouse."""

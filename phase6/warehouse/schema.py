@@ -449,12 +449,25 @@ _SIMPLE_TYPES = {
 }
 
 
+_BIGQUERY_NAMES = {duckdb: bigquery for bigquery, duckdb in _SIMPLE_TYPES.items()} | {
+    "TIMESTAMP WITH TIME ZONE": "TIMESTAMP"}  # how DuckDB's information_schema spells TIMESTAMPTZ
+
+
 def duckdb_type(bq_type: str) -> str:
     if bq_type.startswith("ARRAY<") and bq_type.endswith(">"):
         return duckdb_type(bq_type[len("ARRAY<"):-1]) + "[]"
     if bq_type.startswith("NUMERIC("):
         return "DECIMAL" + bq_type[len("NUMERIC"):]
     return _SIMPLE_TYPES[bq_type]
+
+
+def bigquery_type(duckdb_type_name: str) -> str:
+    """The BigQuery name of an embedded column's DuckDB type (as DuckDB's information_schema spells it)."""
+    if duckdb_type_name.endswith("[]"):
+        return f"ARRAY<{bigquery_type(duckdb_type_name[:-2])}>"
+    if duckdb_type_name.startswith("DECIMAL"):
+        return "NUMERIC" + duckdb_type_name[len("DECIMAL"):]
+    return _BIGQUERY_NAMES.get(duckdb_type_name, duckdb_type_name)
 
 
 def create_table_sql(table: Table) -> str:
