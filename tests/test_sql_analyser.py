@@ -10,6 +10,9 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping
 
 import pytest
+import sqlglot
+from sqlglot import exp
+from sqlglot.optimizer.scope import traverse_scope
 
 from exporters import catalog
 from phase6.backfill import DEFAULT_CHUNK_DAYS, chunk_slices, dated_export_types, days_between
@@ -18,7 +21,7 @@ from phase6.config import Settings
 from phase6.catalog import ExportContext
 from phase6.runner import Backends, Runner
 from phase6.warehouse.bigquery_backend import columns_statements, parameter_type
-from phase6.warehouse.schema import SUBSET_PERFORMANCE_VIEW_SQL, TABLES
+from phase6.warehouse.schema import SUBSET_PERFORMANCE_VIEW, SUBSET_PERFORMANCE_VIEW_SQL, TABLES
 from tests.sql_analyser import AnalyserError
 
 DEMO_DAY = date(2026, 3, 4)
@@ -109,3 +112,70 @@ def test_the_analysis_rejects_what_bigquery_would(change, message, sql_analyser)
         return
     with pytest.raises(AnalyserError, match=message):
         sql_analyser.analyse(sql, types)
+
+
+# Tables production creates with require_partition_filter=TRUE, by partition column; a query on the view must filter
+# its game_date, which BigQuery pushes down to the required filter on player_prop_predictions.
+REQUIRED_FILTERS = {name: table.partition_column for name, table in TABLES.items() if table.require_partition_filter}
+REQUIRED_FILTERS[SUBSET_PERFORMANCE_VIEW.name] = "game_date"
+COMPARISONS = (exp.EQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+
+
+def unpruned_scans(sql: str) -> list[str]:
+    """Each read of a require_partition_filter table whose scan has no prunable predicate on the partition column:
+    one ANDed into the WHERE of the SELECT that reads it, comparing the bare column with an expression of
+    parameters and literals. A filter in a JOIN's ON, under an OR, or on a function of the column does not count."""
+    problems = []
+    for scope in traverse_scope(sqlglot.parse_one(sql, read="bigquery")):
+        for alias, source in scope.selected_sources.items():
+            node = source[1] if isinstance(source, tuple) else source
+            name = f"{node.db}.{node.name}" if isinstance(node, exp.Table) else None
+            if name in REQUIRED_FILTERS and not _prunes(scope.expression.args.get("where"), alias,
+                                                       REQUIRED_FILTERS[name], only_source=len(scope.sources) == 1):
+                problems.append(f"{name} (as {alias}) has no prunable filter on {REQUIRED_FILTERS[name]} in its WHERE")
+    return problems
+
+
+def _prunes(where: exp.Where | None, alias: str, column: str, only_source: bool) -> bool:
+    if where is None:
+        return False
+    for condition in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
+        if isinstance(condition, COMPARISONS):
+            sides = [(condition.this, condition.expression), (condition.expression, condition.this)]
+        elif isinstance(condition, (exp.Between, exp.In)):
+            sides = [(condition.this, condition)]
+        else:
+            continue
+        for bare, other in sides:
+            if (isinstance(bare, exp.Column) and bare.name == column
+                    and (bare.table == alias or (not bare.table and only_source))
+                    and not [c for c in other.find_all(exp.Column) if c is not bare]):
+                return True
+    return False
+
+
+SENT = [item for item in STATEMENTS if not item.label.startswith("view.")]  # the view's scans are filtered by its readers
+
+
+@pytest.mark.parametrize("item", SENT, ids=[item.label for item in SENT])
+def test_every_require_partition_filter_table_is_pruned_where_it_is_read(item):
+    assert unpruned_scans(item.sql) == []
+
+
+@pytest.mark.parametrize("sql, pruned", [
+    ("SELECT 1 FROM nba_raw.nbac_schedule WHERE game_date = @d", True),
+    ("SELECT 1 FROM nba_raw.nbac_schedule s WHERE s.game_date BETWEEN @a AND @b AND s.game_status = 3", True),
+    ("SELECT 1 FROM nba_raw.nbac_schedule WHERE game_status = 3", False),
+    ("SELECT 1 FROM nba_raw.nbac_schedule WHERE game_date = @d OR game_status = 3", False),
+    ("SELECT 1 FROM nba_raw.nbac_schedule WHERE DATE_ADD(game_date, INTERVAL 1 DAY) = @d", False),
+    ("SELECT 1 FROM nba_predictions.player_prop_predictions p LEFT JOIN nba_predictions.prediction_accuracy a "
+     "ON a.player_lookup = p.player_lookup AND a.game_date = @d WHERE p.game_date = @d", False),
+    ("SELECT 1 FROM nba_predictions.player_prop_predictions p JOIN nba_predictions.prediction_accuracy a "
+     "ON a.player_lookup = p.player_lookup WHERE p.game_date = @d AND a.game_date = p.game_date", False),
+    ("SELECT 1 FROM (SELECT game_date FROM nba_raw.nbac_schedule) WHERE game_date = @d", False),
+    ("SELECT 1 FROM nba_predictions.v_dynamic_subset_performance WHERE game_date >= @d", True),
+    ("SELECT 1 FROM nba_predictions.v_dynamic_subset_performance", False),
+], ids=["equal", "between", "none", "under-or", "function", "left-join-on", "join-column", "subquery", "view",
+        "view-unfiltered"])
+def test_the_partition_check_tells_prunable_filters_from_others(sql, pruned):
+    assert (unpruned_scans(sql) == []) is pruned
