@@ -35,6 +35,7 @@ from .state import StateStore
 from .state.tolerant import TolerantState
 from .storage import Bucket
 from .warehouse import Warehouse
+from .warehouse.preflight import schema_preflight
 
 log = logging.getLogger("phase6.runner")
 
@@ -180,12 +181,15 @@ class Runner:
         self.fanout_chunk = fanout_chunk
         self.beat_interval = beat_interval
         self.wall_clock = wall_clock
+        # Before the first export: export type → error for exports the warehouse's schema cannot serve.
+        self.preflight: Callable[[Warehouse, list[ExportSpec]], dict[str, str]] | None = schema_preflight
         self._uploads: ThreadPoolExecutor | None = None
 
     def with_warehouse(self, warehouse: Warehouse) -> "Runner":
         """The same runner reading another warehouse (a replay's snapshot); it shares this runner's upload pool."""
         twin = copy.copy(self)
         twin.backends = replace(self.backends, warehouse=warehouse)
+        twin.preflight = None  # a snapshot is created from the definitions the preflight compares with
         twin._uploads = self._upload_pool()
         return twin
 
@@ -230,9 +234,11 @@ class Runner:
             scope.progress = progress
         heartbeat.beat()
         with heartbeat.ticking():
+            skipped = self.preflight(self.backends.warehouse, specs) if self.preflight else {}
             for done, spec in enumerate(specs):
                 heartbeat.beat(current_export=spec.name, progress={"done": done, "total": len(specs)}, entities=None)
-                record.exports[spec.name] = self._run_guarded(spec, scope)
+                record.exports[spec.name] = (ExportResult(status="skipped", error=skipped[spec.name])
+                                             if spec.name in skipped else self._run_guarded(spec, scope))
                 heartbeat.beat(exports=_public(record.exports))
                 scope.progress("exports", done + 1, len(specs))
         record.queries = [asdict(trace) for trace in scope.queries.traces]
