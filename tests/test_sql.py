@@ -115,3 +115,14 @@ def test_aggregates_of_numeric_columns_do_not_depend_on_row_order(query, tmp_pat
         results.append(warehouse.query(query.sql, query.params(CONTEXT)))
         warehouse.close()
     assert results[0] and results[0] == results[1]
+
+
+def test_the_embedded_engine_computes_decimal_literals_and_null_arrays_as_bigquery_does():
+    """BigQuery: 0.1 is FLOAT64 (0.1 + 0.2 = 0.30000000000000004), and a NULL array comes back empty.
+    (The same values through the BigQuery client: tests/test_bigquery_emulator.py.)"""
+    from phase6.warehouse.duckdb_backend import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse.over(duckdb.connect())
+    row = warehouse.query("SELECT 0.1 + 0.2 AS f, 100.0 * 3 / 7 AS g, CAST(NULL AS ARRAY<FLOAT64>) AS a, [1.5] AS b")[0]
+    warehouse.close()
+    assert row == {"f": 0.1 + 0.2, "g": 100.0 * 3 / 7, "a": [], "b": [1.5]}

@@ -4,6 +4,9 @@ Retries are the client library's own policies (API calls and failed jobs), cut t
 defaults (600 s, 2400 s) would outlast the function's 540 s budget."""
 from __future__ import annotations
 
+import concurrent.futures
+import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
@@ -11,6 +14,8 @@ from typing import Any, Mapping, Sequence
 
 from .base import ArrayParam, Rows, WarehouseError, plain_value
 from .slices import Extract, TableSlice, extract_by_query
+
+log = logging.getLogger("phase6.warehouse.bigquery")
 
 _SCALAR_TYPES: tuple[tuple[type, str], ...] = (
     (bool, "BOOL"),  # before int: bool is an int
@@ -75,7 +80,7 @@ class BigQueryWarehouse:
         from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY, DEFAULT_RETRY
 
         self._bigquery = bigquery
-        self._client = bigquery.Client(project=project)
+        self._client = bigquery.Client(project=project, **_emulator_credentials())
         self._retry = DEFAULT_RETRY.with_timeout(timeout_seconds)
         self._job_retry = DEFAULT_JOB_RETRY.with_timeout(timeout_seconds)
         self._max_bytes_billed = max_bytes_billed
@@ -92,13 +97,25 @@ class BigQueryWarehouse:
             maximum_bytes_billed=self._max_bytes_billed,
             use_legacy_sql=False,
         )
+        name, job = label or "(unnamed)", None
         try:
-            job = self._client.query(sql, job_config=config, timeout=self._timeout, retry=self._retry,
-                                     job_retry=self._job_retry)
-            result = job.result(timeout=self._timeout, retry=self._retry, job_retry=self._job_retry)
+            # job_retry=None here: with a job retry, client.query wraps jobs.insert in the library's own 600 s retry,
+            # which no argument cuts. The job retry, cut to the timeout, is applied by result() instead.
+            job = self._client.query(sql, job_config=config, timeout=self._timeout, retry=self._retry, job_retry=None)
+            result = job.result(timeout=self._timeout, retry=self._retry, job_retry=None)
+            return [{key: plain_value(value) for key, value in row.items()} for row in result]  # fetches pages
+        except concurrent.futures.TimeoutError as error:
+            self._cancel(job)
+            raise WarehouseError(f"query {name} failed: no result within {self._timeout:g} s; job cancelled") from error
         except Exception as error:  # the client raises many types; the runner needs one
-            raise WarehouseError(f"query {label or '(unnamed)'} failed: {error}") from error
-        return [{key: plain_value(value) for key, value in row.items()} for row in result]
+            raise WarehouseError(f"query {name} failed: {error}") from error
+
+    def _cancel(self, job: Any) -> None:
+        """A job still running after the timeout would go on (and bill) without anyone reading it."""
+        try:
+            self._client.cancel_job(job.job_id, location=job.location, timeout=self._timeout, retry=self._retry)
+        except Exception as error:  # best effort: the query has already failed for the caller
+            log.warning("could not cancel BigQuery job %s: %s", getattr(job, "job_id", None), error)
 
     def insert_rows(self, table: str, rows: Rows) -> None:
         if not rows:
@@ -128,6 +145,16 @@ class BigQueryWarehouse:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _emulator_credentials() -> dict[str, Any]:
+    """Against a BigQuery emulator (BIGQUERY_EMULATOR_HOST, which the client library follows) no credentials are
+    needed, as with the other Google clients' emulators; otherwise the client finds the default ones."""
+    if not os.environ.get("BIGQUERY_EMULATOR_HOST"):
+        return {}
+    from google.auth.credentials import AnonymousCredentials
+
+    return {"credentials": AnonymousCredentials()}
 
 
 def _label_value(text: str) -> str:

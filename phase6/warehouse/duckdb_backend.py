@@ -25,7 +25,7 @@ def to_duckdb(sql: str) -> str:
     statements = sqlglot.parse(sql, read="bigquery")
     if len(statements) != 1:
         raise WarehouseError(f"expected exactly one SQL statement, found {len(statements)}")
-    return statements[0].transform(_count_if_never_null).sql(dialect="duckdb")
+    return statements[0].transform(_count_if_never_null).transform(_float_literals).sql(dialect="duckdb")
 
 
 def _count_if_never_null(node: exp.Expression) -> exp.Expression:
@@ -33,6 +33,14 @@ def _count_if_never_null(node: exp.Expression) -> exp.Expression:
     counts the same rows in both."""
     if isinstance(node, exp.CountIf) and not isinstance(node.this, exp.Coalesce):
         return exp.CountIf(this=exp.func("COALESCE", node.this.copy(), exp.false()))
+    return node
+
+
+def _float_literals(node: exp.Expression) -> exp.Expression:
+    """A literal with a decimal point or an exponent (0.5, 100.0) is FLOAT64 in BigQuery but DECIMAL in DuckDB,
+    which would compute exactly where BigQuery rounds: cast it, so both engines do the same arithmetic."""
+    if isinstance(node, exp.Literal) and not node.is_string and any(mark in node.this for mark in ".eE"):
+        return exp.cast(node.copy(), exp.DataType.Type.DOUBLE)
     return node
 
 
@@ -71,7 +79,10 @@ class DuckDBWarehouse:
         except duckdb.Error as error:
             raise WarehouseError(f"query {label or '(unnamed)'} failed: {error}") from error
         columns = [column[0] for column in result.description]
-        return [{name: plain_value(value) for name, value in zip(columns, row)} for row in result.fetchall()]
+        arrays = {column[0] for column in result.description if getattr(column[1], "id", None) == "list"}
+        return [{name: [] if value is None and name in arrays else plain_value(value)  # a NULL array, as BigQuery
+                 for name, value in zip(columns, row)}                                 # returns it: empty
+                for row in result.fetchall()]
 
     def insert_rows(self, table: str, rows: Rows) -> None:
         if not rows:
