@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from exporters import EXPORT_MODULES, catalog, expand
 
@@ -39,13 +38,10 @@ def preflight(
     if not problems:
         tables = len({table for table, _ in needed})
         console.print(f"{settings.warehouse_url}: all {len(needed)} columns of {tables} tables that "
-                      f"{len(specs)} export types read are there, with their types")
+                      f"{len(specs)} export types read are there, with their types", soft_wrap=True)
         return
-    table = Table("table", "column", "warehouse has", "definition", "export types", title="schema preflight")
     for problem in problems:
-        table.add_row(problem.table, problem.column, problem.found or "[red]missing[/red]", problem.expected,
-                      ", ".join(problem.exports))
-    console.print(table)
+        console.print(problem.message(), soft_wrap=True, markup=False)
     err.print(f"{len(problems)} of {len(needed)} columns differ; these export types would be skipped: "
-              f"{', '.join(sorted({name for problem in problems for name in problem.exports}))}")
+              f"{', '.join(sorted({name for problem in problems for name in problem.exports}))}", soft_wrap=True)
     raise typer.Exit(1)

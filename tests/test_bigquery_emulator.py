@@ -279,8 +279,7 @@ def test_the_preflight_command_names_the_drift(drifted, monkeypatch):
     from phase6.cli import app as cli
 
     monkeypatch.setenv("PHASE6_WAREHOUSE", f"bigquery://{DRIFTED_PROJECT}")
-    monkeypatch.setenv("COLUMNS", "200")
     result = CliRunner().invoke(cli, ["preflight", "--types", "daily-signals,subset-definitions"])
     assert result.exit_code == 1
-    assert "skew_category" in result.output and "high_edge_picks" in result.output
-    assert "would be skipped: daily-signals" in result.output
+    assert f"{SIGNALS}.skew_category is missing from the warehouse (needed by daily-signals)" in result.output
+    assert f"{SIGNALS}.high_edge_picks is STRING in the warehouse, not INT64 (needed by daily-signals)" in result.output

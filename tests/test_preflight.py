@@ -86,11 +86,10 @@ def test_a_preflight_that_cannot_read_the_columns_skips_nothing(drifted_app):
 
 def test_the_command_names_each_problem_and_fails(drifted_app, monkeypatch):
     monkeypatch.setenv("PHASE6_WAREHOUSE", drifted_app.settings.warehouse_url)
-    monkeypatch.setenv("COLUMNS", "200")
     result = CliRunner().invoke(cli, ["preflight", "--types", "daily-signals,subset-definitions"])
     assert result.exit_code == 1, result.output
-    assert "skew_category" in result.output and "missing" in result.output and "daily-signals" in result.output
-    assert "high_edge_picks" in result.output and "STRING" in result.output
-    assert "would be skipped: daily-signals" in result.output
+    assert f"{SIGNALS}.skew_category is missing from the warehouse (needed by daily-signals)" in result.output
+    assert f"{SIGNALS}.high_edge_picks is STRING in the warehouse, not INT64 (needed by daily-signals)" in result.output
+    assert "2 of 19 columns differ; these export types would be skipped: daily-signals" in result.output
     passing = CliRunner().invoke(cli, ["preflight", "--types", "subset-definitions"])
     assert passing.exit_code == 0 and "are there, with their types" in passing.output

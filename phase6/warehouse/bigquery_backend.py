@@ -1,7 +1,9 @@
 """The production warehouse: BigQuery with typed parameters, job labels, a bytes-billed cap and a timeout.
 
 Retries are the client library's own policies (API calls and failed jobs), cut to the adapter's timeout: their
-defaults (600 s, 2400 s) would outlast the function's 540 s budget."""
+defaults (600 s, 2400 s) would outlast the function's 540 s budget. A job still running at the timeout is
+cancelled. Every failure is a WarehouseError naming the query. tests/test_bigquery_emulator.py runs this adapter
+against a BigQuery API emulator (BIGQUERY_EMULATOR_HOST, which needs no credentials)."""
 from __future__ import annotations
 
 import concurrent.futures
@@ -102,7 +104,7 @@ class BigQueryWarehouse:
             # job_retry=None here: with a job retry, client.query wraps jobs.insert in the library's own 600 s retry,
             # which no argument cuts. The job retry, cut to the timeout, is applied by result() instead.
             job = self._client.query(sql, job_config=config, timeout=self._timeout, retry=self._retry, job_retry=None)
-            result = job.result(timeout=self._timeout, retry=self._retry, job_retry=None)
+            result = job.result(timeout=self._timeout, retry=self._retry, job_retry=self._job_retry)
             return [{key: plain_value(value) for key, value in row.items()} for row in result]  # fetches pages
         except concurrent.futures.TimeoutError as error:
             self._cancel(job)
