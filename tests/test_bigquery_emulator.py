@@ -87,8 +87,16 @@ def client_for(project: str):
     return bigquery.Client(project=project, credentials=AnonymousCredentials())
 
 
+@pytest.fixture(scope="module", autouse=True)
+def emulator_host(bigquery_emulator):
+    """The client library, and so the adapter, talk to the emulator for this module's tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BIGQUERY_EMULATOR_HOST", bigquery_emulator.url)
+        yield bigquery_emulator.url
+
+
 @pytest.fixture(scope="module")
-def emulated(bigquery_emulator, demo_db, tmp_path_factory):
+def emulated(emulator_host, demo_db, tmp_path_factory):
     """The whole demo season in the emulator, with the view created from its BigQuery SQL."""
     client = client_for(EMULATOR_PROJECT)
     folder = tmp_path_factory.mktemp("bigquery-load")
@@ -174,9 +182,9 @@ def test_both_adapters_return_the_same_values(emulated):
 
 
 @pytest.fixture()
-def proxy(bigquery_emulator, monkeypatch):
+def proxy(emulator_host, monkeypatch):
     """The fault proxy in front of the emulator; the adapter's client goes through it."""
-    with FaultProxy(bigquery_emulator.url) as running:
+    with FaultProxy(emulator_host) as running:
         monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", running.url)
         yield running
 
@@ -239,7 +247,7 @@ def test_a_query_over_the_bytes_billed_cap_fails_its_export_by_name(emulated, pr
 
 
 @pytest.fixture(scope="module")
-def drifted(bigquery_emulator, demo_db, tmp_path_factory):
+def drifted(emulator_host, demo_db, tmp_path_factory):
     """A project whose daily signals table lost skew_category and holds high_edge_picks as STRING."""
     client = client_for(DRIFTED_PROJECT)
     client.create_dataset("nba_predictions")
