@@ -74,6 +74,21 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY player_lookup ORDER BY source_rank, game
 Taken from upcoming_player_game_context, else player_game_summary (home_game is then null)."""
 
 
+def played(alias: str) -> str:
+    """SQL condition: the player_game_summary row `alias` is a game the player played. A DNP is not a game: a row
+    flagged is_dnp, or with 0 points and 0 or null minutes (not every DNP is flagged), is left out of every per-player
+    game statistic and list. A row without points is not a DNP."""
+    return (f"({alias}.is_dnp IS NOT TRUE"
+            f" AND ({alias}.points IS NULL OR {alias}.points <> 0 OR {alias}.minutes_played > 0))")
+
+
+def over_under_label(row: Mapping[str, Any]) -> str | None:
+    """A game's O/U label, the same in every file: its over_under_result ("OVER" when points ≥ line, so a push is an
+    OVER), or None when the game had no line."""
+    result = row.get("over_under_result")
+    return result if result in ("OVER", "UNDER") else None
+
+
 CHAMPION_GRADES = Query(
     "champion_grades",
     """

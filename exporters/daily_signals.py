@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows
 from phase6.formats import integer
 from phase6.vocab import codename, public_signal, public_skew
 
@@ -52,5 +52,6 @@ SPEC = ExportSpec(
     queries=(Query("signal", SIGNAL_SQL, signal_params),),
     build=build,
     paths=("signals/{date}.json",),
+    guard=ContentGuard(lambda body: 0 if "note" in body else 1),  # "No data available" counts none
     description="The champion's daily market signal, in public words.",
 )

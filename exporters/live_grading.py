@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 from exporters.common import REGISTRY_NAMES, champion_date_params, date_params, player_names
 from exporters.tonight import SCHEDULE, average, platform_game_id, public_game_status
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
 from phase6.formats import integer, number, r1, r3
 
 MAX_AGE = 30
@@ -197,5 +197,6 @@ SPEC = ExportSpec(
     queries=(LIVE_PREDICTIONS, REGISTRY_NAMES, SCHEDULE, BOX_SCORES),
     build=build,
     paths=("live-grading/{date}.json", "live-grading/latest.json"),
+    guard=ContentGuard(lambda body: len(body.get("predictions") or [])),
     description="The champion's predictions of the date graded live against the warehouse box scores.",
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows
 from phase6.vocab import codename, model_info, system_metadata
 
 from .common import model_attribution
@@ -119,5 +119,6 @@ SPEC = ExportSpec(
     queries=(DEPLOYMENTS,),
     build=build,
     paths=("systems/models.json",),
+    guard=ContentGuard(lambda body: len(body.get("models") or []), max_shrink=1.0),  # models retire: only "none" is kept
     description="Every system active in the last 7 days, with the model files and versions behind it.",
 )

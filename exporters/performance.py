@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows
 from phase6.formats import number, r1, r2
 from phase6.seasons import stats_season_start
 from phase6.vocab import codename, system_metadata
@@ -231,5 +231,6 @@ SPEC = ExportSpec(
     queries=(DAILY, TIERS_QUERY, MODEL_INFO),
     build=build,
     paths=("systems/performance.json",),
+    guard=ContentGuard(lambda body: len(body.get("systems") or [])),
     description="Every prediction system's rolling accuracy windows, model identity and edge-tier record.",
 )

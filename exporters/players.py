@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Mapping
 
-from exporters.common import REGISTRY_NAMES, player_names
+from exporters.common import REGISTRY_NAMES, over_under_label, played, player_names
 from exporters.tonight import group_by_player, newest_first
 from exporters.tonight_players import home_from_game_id, margin, scoring_line
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows
 from phase6.config import season_window_start
 from phase6.formats import integer, iso_date, r2
 
@@ -82,12 +82,13 @@ FROM (
          ROW_NUMBER() OVER (PARTITION BY g.player_lookup ORDER BY g.game_date DESC, g.game_id DESC) AS recent_rank
   FROM nba_analytics.player_game_summary AS g
   WHERE g.game_date BETWEEN @history_start AND @game_day AND g.player_lookup IN ({PREDICTED_PLAYERS})
+    AND {played("g")}
 )
 WHERE recent_rank <= {GAME_LOG_GAMES}
 """,
     history_params,
 )
-"""The last 50 games up to G of every player the champion has graded rows for."""
+"""The last 50 games (DNPs left out) up to G of every player the champion has graded rows for."""
 
 SPLITS = Query(
     "splits",
@@ -98,6 +99,7 @@ WITH games AS (
                    DAY) AS rest_days
   FROM nba_analytics.player_game_summary AS g
   WHERE g.game_date BETWEEN @history_start AND @game_day AND g.player_lookup IN ({PREDICTED_PLAYERS})
+    AND {played("g")}
 ),
 labelled AS (
   SELECT player_lookup, points, over_under_result, opponent_team_abbr,
@@ -123,8 +125,9 @@ FROM labelled GROUP BY player_lookup, opponent_team_abbr
 """,
     history_params,
 )
-"""Per player over the season window: points and O/U counts by rest (days since the previous game), home/away
-(a malformed game_id counts as away) and opponent."""
+"""Per player over the season window, DNPs left out: points and O/U counts (by over_under_result, as
+over_under_label reads it) by rest (days since the previous game played), home/away (a malformed game_id counts as
+away) and opponent."""
 
 
 def next_game_params(ctx: ExportContext) -> dict[str, Any]:
@@ -284,7 +287,7 @@ def game_log_entry(game: Mapping[str, Any]) -> dict[str, Any]:
         "blocks": integer(game["blocks"]),
         "turnovers": integer(game["turnovers"]),
         "line": r2(game["points_line"]),
-        "over_under": game["over_under_result"],
+        "over_under": over_under_label(game),
         "margin": r2(margin(game["points"], game["points_line"])),
     }
 
@@ -398,5 +401,6 @@ SPEC = ExportSpec(
     entities=entities,
     build_entity=build_entity,
     paths=("players/index.json", "players/{lookup}.json"),
+    guard=ContentGuard(lambda body: body.get("total_players") or 0),  # the index; profiles are entities
     description="The champion's track record per player: index, then one profile per player with enough games.",
 )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
 from phase6.formats import integer, number, r2, r3
 
 from .common import REGISTRY_NAMES, champion_date_params, player_names
@@ -234,5 +234,6 @@ SPEC = ExportSpec(
     paths=("results/{date}.json", "results/latest.json"),
     pointer_offsets=(-1, 0),
     pointer_guard=pointer_may_move,
+    guard=ContentGuard(lambda body: len(body.get("results") or [])),
     description="The champion's graded predictions for a date, with summary, breakdowns and highlights.",
 )

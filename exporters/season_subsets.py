@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, Notice, Query, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Notice, Query, Rows
 from phase6.formats import integer, number
 from phase6.seasons import subset_season_label, subset_season_start
 from phase6.vocab import public_signal
@@ -144,5 +144,6 @@ SPEC = ExportSpec(
     queries=(SEASON_PICKS, SEASON_SIGNALS, ACTIVE_SUBSET_DEFINITIONS, RECORDS_AS_OF_G),
     build=build,
     paths=("subsets/season.json",),
+    guard=ContentGuard(lambda body: sum(len(day["picks"]) for group in body.get("model_groups") or [] for day in group["dates"])),
     description="The subset season's published picks by public model, graded, with each model's broadest record.",
 )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
 from phase6.formats import integer, number, r1, r2
 from phase6.seasons import stats_season_start
 
-from .common import REGISTRY_NAMES, player_names
+from .common import REGISTRY_NAMES, over_under_label, played, player_names
 
 DATED_MAX_AGE = 86400
 FIXED_MAX_AGE = 3600
@@ -29,13 +29,15 @@ SELECT player_lookup, game_date, points, points_line, over_under_result, opponen
 FROM (
   SELECT player_lookup, game_id, game_date, points, points_line, over_under_result, opponent_team_abbr,
          FIRST_VALUE(team_abbr) OVER (PARTITION BY player_lookup ORDER BY game_date DESC, game_id DESC) AS current_team
-  FROM nba_analytics.player_game_summary
+  FROM nba_analytics.player_game_summary AS g
   WHERE game_date BETWEEN @season_start AND @as_of_date
+    AND {played("g")}
 )
 WHERE over_under_result IS NOT NULL AND points IS NOT NULL
 QUALIFY recency <= {LOOKBACK_GAMES}
 """, season_params)
-"""Each player's last 20 stats-season games with an O/U result, and his team in his most recent game."""
+"""Each player's last 20 stats-season games with an O/U result (DNPs left out), and his team in his most recent
+game."""
 
 RECENT_CALLS = Query("recent_calls", f"""
 SELECT player_lookup, game_date, prediction_correct,
@@ -82,20 +84,11 @@ def over_under_entry(lookup: str, run: Rows, names: Mapping[str, str]) -> dict[s
     }
 
 
-def side_of_line(row: Mapping[str, Any]) -> str | None:
-    """OVER or UNDER by points against the line; a push (points == line, which the table files as OVER) is neither
-    and breaks a streak."""
-    margin = number(row["points"]) - number(row["points_line"])
-    if margin > 0:
-        return "OVER"
-    return "UNDER" if margin < 0 else None
-
-
 def over_under_streaks(result_rows: Rows, names: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
     streaks: dict[str, list[dict[str, Any]]] = {"OVER": [], "UNDER": []}
     for lookup, rows in newest_first(result_rows).items():
-        direction = side_of_line(rows[0])
-        run = leading_run(rows, lambda row: side_of_line(row) == direction)
+        direction = over_under_label(rows[0])
+        run = leading_run(rows, lambda row: over_under_label(row) == direction)
         if direction in streaks and len(run) >= MIN_STREAK:
             streaks[direction].append(over_under_entry(lookup, run, names))
     shaped = {}
@@ -158,5 +151,6 @@ SPEC = ExportSpec(
     queries=(RECENT_RESULTS, RECENT_CALLS, REGISTRY_NAMES),
     build=build,
     paths=("streaks/{date}.json", "streaks/today.json"),
+    guard=ContentGuard(lambda body: sum(len(entries) for entries in (body.get("streaks") or {}).values())),
     description="Players on a run of OVERs, UNDERs or correct champion calls.",
 )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, Notice, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Notice, Rows
 
 from .common import ACTIVE_SUBSET_DEFINITIONS, PublicModelGroup, left_out_notices, public_model_groups
 
@@ -46,5 +46,6 @@ SPEC = ExportSpec(
     queries=(ACTIVE_SUBSET_DEFINITIONS,),
     build=build,
     paths=("systems/subsets.json",),
+    guard=ContentGuard(lambda body: sum(len(group["subsets"]) for group in body.get("model_groups") or [])),
     description="The active subsets of every public model, with their public descriptions.",
 )

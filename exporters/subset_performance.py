@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, Mapping
 
-from phase6.catalog import Document, ExportContext, ExportSpec, Notice, Query, Rows
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Notice, Query, Rows
 from phase6.formats import r1
 from phase6.seasons import subset_season_start
 
@@ -102,6 +102,12 @@ def build(ctx: ExportContext, rows: Mapping[str, Rows]) -> list[Document | Notic
     return [*left_out_notices(left_out), Document("subsets/performance.json", body, MAX_AGE, "global")]
 
 
+def graded_picks(body: dict) -> int:
+    """What the guard counts: graded picks over every window of every subset of every model."""
+    return sum(subset["stats"]["picks"] or 0 for group in body.get("model_groups") or []
+               for window in group["windows"].values() for subset in window["groups"])
+
+
 SPEC = ExportSpec(
     name="subset-performance",
     cost="fast",
@@ -109,5 +115,6 @@ SPEC = ExportSpec(
     queries=(ACTIVE_SUBSET_DEFINITIONS, WINDOW_TOTALS),
     build=build,
     paths=("subsets/performance.json",),
+    guard=ContentGuard(graded_picks),
     description="Hit rate and ROI of every public subset over six windows of completed days.",
 )

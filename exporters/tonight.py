@@ -11,8 +11,15 @@ from datetime import date, timedelta
 from statistics import fmean
 from typing import Any, Iterable, Mapping
 
-from exporters.common import ACTIVE_CHAMPION_PREDICTIONS, REGISTRY_NAMES, date_params, player_names
-from phase6.catalog import Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
+from exporters.common import (
+    ACTIVE_CHAMPION_PREDICTIONS,
+    REGISTRY_NAMES,
+    date_params,
+    over_under_label,
+    played,
+    player_names,
+)
+from phase6.catalog import ContentGuard, Document, ExportContext, ExportSpec, Query, Rows, dated_and_pointer
 from phase6.formats import game_time_et, integer, number, r2
 from phase6.seasons import stats_season_start
 from phase6.vocab import fatigue_level
@@ -77,11 +84,12 @@ def season_params(ctx: ExportContext) -> dict[str, Any]:
 
 SEASON_GAMES = Query(
     "season_games",
-    """
+    f"""
 SELECT g.player_lookup, g.game_id, g.game_date, g.team_abbr, g.opponent_team_abbr, g.points, g.minutes_played,
        g.points_line, g.over_under_result
 FROM nba_analytics.player_game_summary AS g
-WHERE g.game_date >= @season_start AND g.game_date < @target_date AND g.is_dnp IS NOT TRUE
+WHERE g.game_date >= @season_start AND g.game_date < @target_date
+  AND {played("g")}
   AND g.player_lookup IN (
     SELECT c.player_lookup FROM nba_analytics.upcoming_player_game_context AS c WHERE c.game_date = @target_date)
 """,
@@ -108,6 +116,7 @@ FROM (
                             ORDER BY g.game_date DESC, g.game_id DESC) AS scored_rank
   FROM nba_analytics.player_game_summary AS g
   WHERE g.game_date >= @recent_from AND g.game_date < @target_date
+    AND {played("g")}
     AND g.player_lookup IN (
       SELECT c.player_lookup FROM nba_analytics.upcoming_player_game_context AS c WHERE c.game_date = @target_date)
 )
@@ -115,7 +124,8 @@ WHERE recent_rank <= {LAST_GAMES} OR (points IS NOT NULL AND scored_rank <= {LAS
 """,
     recent_params,
 )
-"""For every player in the date's context: his last 10 games before the date, and his last 10 games with points."""
+"""For every player in the date's context: his last 10 games (DNPs left out) before the date, and his last 10 games
+with points."""
 
 ODDS = Query(
     "odds",
@@ -202,7 +212,7 @@ def props(line: float, odds_rows: Rows) -> list[dict[str, Any]]:
 
 
 def last_10_results(scored_games: Rows) -> list[str]:
-    return [{"OVER": "O", "UNDER": "U"}.get(row["over_under_result"] or "", "-") for row in scored_games]
+    return [{"OVER": "O", "UNDER": "U"}.get(over_under_label(row), "-") for row in scored_games]
 
 
 def last_10_record(results: list[str]) -> str | None:
@@ -336,5 +346,6 @@ SPEC = ExportSpec(
     queries=(SCHEDULE, DAY_PLAYERS, ACTIVE_CHAMPION_PREDICTIONS, REGISTRY_NAMES, SEASON_GAMES, RECENT_GAMES, ODDS),
     build=build,
     paths=("tonight/{date}.json", "tonight/all-players.json"),
+    guard=ContentGuard(lambda body: body.get("total_players") or 0),
     description="Every player of the day's games with season numbers, last 10 games, injuries, fatigue and lines.",
 )

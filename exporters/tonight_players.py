@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Mapping
 
-from exporters.common import ACTIVE_CHAMPION_PREDICTIONS, REGISTRY_NAMES, player_names
+from exporters.common import ACTIVE_CHAMPION_PREDICTIONS, REGISTRY_NAMES, over_under_label, player_names
 from exporters.tonight import (
     DAY_PLAYERS,
     LAST_GAMES,
@@ -124,11 +124,6 @@ def margin(points: Any, line: Any) -> float | None:
     return scored - line_value
 
 
-def over_under(row: Mapping[str, Any]) -> str | None:
-    result = row.get("over_under_result")
-    return result if result in ("OVER", "UNDER") else None
-
-
 def scoring_line(game: Mapping[str, Any]) -> dict[str, Any]:
     """points, minutes and the "makes/attempts" shooting lines of one summary row."""
     return {
@@ -146,7 +141,7 @@ def recent_form_entry(game: Mapping[str, Any]) -> dict[str, Any]:
         "opponent": game["opponent_team_abbr"],
         "home_game": home_from_game_id(game["game_id"], game["team_abbr"]),
         **scoring_line(game),
-        "over_under": over_under(game),
+        "over_under": over_under_label(game),
         "line": r2(game["points_line"]),
         "margin": r1(margin(game["points"], game["points_line"])),
     }
@@ -208,7 +203,7 @@ def rest_days(season_games: Rows) -> list[tuple[dict[str, Any], int | None]]:
 
 def vs_line_pct(games: Rows) -> float | None:
     """The share of OVER among the games that had a line (0–1)."""
-    results = [over_under(game) for game in games]
+    results = [over_under_label(game) for game in games]
     decided = [result for result in results if result]
     return decided.count("OVER") / len(decided) if decided else None
 

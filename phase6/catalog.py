@@ -5,11 +5,14 @@ another exporter's error.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Literal, Mapping
 
 Rows = list[dict[str, Any]]
+# A fan-out entity (a player_lookup) becomes an object path segment; a lookup that does not match is never published.
+SAFE_ENTITY = re.compile(r"^[a-z0-9]{1,64}\Z")
 Scope = Literal["dated", "pointer", "global"]
 CostClass = Literal["fast", "fanout"]
 Mode = Literal["live", "replay"]
@@ -26,6 +29,7 @@ class ExportContext:
     mode: Mode = "live"
     update_latest: bool = True
     min_games: int = 5
+    override_guards: bool = False  # for the runner only: an operator's explicit `--force` / message `force`
 
     @property
     def is_live(self) -> bool:
@@ -66,11 +70,13 @@ class Notice:
 
 @dataclass(frozen=True)
 class ContentGuard:
-    """Keeps a published document when its replacement would be empty or much smaller (a degraded day).
+    """Keeps a published document when its replacement would be empty or much smaller (collapsed upstream data).
 
-    `count` measures a body's content (picks, predictions). The runner reads the published document first and
-    keeps it, with a `guarded PATH: ...` warning, when it has content and the new body has none or lost more
-    than `max_shrink` of it."""
+    Every export that writes whole-export documents declares one: `count` says how its content is counted
+    (predictions, players, a real signal). The runner reads the published document first and keeps it, with a
+    `guarded PATH: ...` warning, when it has content and the new body about the same subject (the same path; for a
+    pointer, the same date) has none or lost more than `max_shrink` of it. Only an explicit override (`--force`,
+    message field `force`) replaces it."""
 
     count: Callable[[dict[str, Any]], int]
     max_shrink: float = 0.5
@@ -125,7 +131,8 @@ class ExportSpec:
     # Pointers that must never move backwards: given the published pointer body (or None) and the new body,
     # may the new one replace it? The runner reads the current pointer only when this is set.
     pointer_guard: Callable[[dict[str, Any] | None, dict[str, Any]], bool] | None = None
-    # Documents (not fan-out entities) whose published version is kept when the new one is empty or degraded.
+    # How the content of the export's whole-export documents (not fan-out entities) is counted: the published
+    # version is kept when the new one is empty or degraded. Declared by every export that has such documents.
     guard: ContentGuard | None = None
     description: str = ""
 

@@ -63,6 +63,7 @@ def run(
     mode: str = typer.Option("live", help="live or replay."),
     update_latest: Optional[bool] = typer.Option(None, "--update-latest/--no-update-latest", help="Write live pointers."),
     min_games: int = typer.Option(5, min=1, max=82, help="Profile threshold for the players export."),
+    force: bool = typer.Option(False, "--force", help="Replace published files even where a content guard would keep them."),
 ) -> None:
     """Run export types for one game date and print a summary."""
     export_types = expand([name.strip() for name in types.split(",") if name.strip()])
@@ -86,7 +87,10 @@ def run(
             mode=mode,
             update_latest=update_latest,
             min_games=min_games,
+            force=force,
         )
+        if force:
+            err.print("[yellow]--force: content guards are overridden for this run[/yellow]")
         started = time.perf_counter()
         with stage_progress(console) as progress:
             record = application.runner.run(request, progress=progress)
@@ -149,6 +153,7 @@ def print_summary(record: RunRecord, seconds: float, game_day) -> None:
 
 
 from .cli_deploy import schedules as schedules_app  # noqa: E402  (registered after the core commands)
+from .cli_monitoring import monitoring as monitoring_app  # noqa: E402
 from .cli_backfill import backfill  # noqa: E402
 from .cli_runtime import publish, serve  # noqa: E402
 from .cli_ops import report, status  # noqa: E402
@@ -164,6 +169,7 @@ app.command()(report)
 app.command()(backfill)
 app.command()(preflight)
 app.add_typer(schedules_app, name="schedules")
+app.add_typer(monitoring_app, name="monitoring")
 
 
 def main() -> None:

@@ -99,11 +99,11 @@ def current_status(application: Any) -> dict[str, Any]:
     """status.json's body for the app's game day, with ages measured now on the wall clock."""
     settings, backends = application.settings, application.backends
     game_day = application.clock.game_day()
-    probes, live_probe = status_json.collect_probes(backends.bucket, settings.object_prefix, game_day)
+    probes = status_json.collect_probes(backends.bucket, settings.object_prefix, game_day)
     run = next(iter(backends.state.recent_runs(1)), None)
     return status_json.build_status(
         generated_at=datetime.now(timezone.utc), game_day=game_day, publisher_build=settings.build_commit,
-        run=run or no_run(game_day), probes=probes, live_probe=live_probe,
+        run=run or no_run(game_day), probes=probes,
     )
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 DATA_DIR = Path(os.environ.get("PHASE6_DATA_DIR", ".phase6"))
+LOCAL_DEVELOPMENT_ORIGINS = "http://localhost:*,http://127.0.0.1:*,http://[::1]:*"
 
 
 def _env(name: str, default: str) -> str:
@@ -30,6 +31,10 @@ class Settings:
         default_factory=lambda: int(_env("PHASE6_BQ_MAX_BYTES_BILLED", str(50 * 1024**3)))
     )
     bigquery_timeout_seconds: float = field(default_factory=lambda: float(_env("PHASE6_BQ_TIMEOUT_SECONDS", "120")))
+    # Origins the local preview sends CORS headers to (`:*` any port, `*` any origin), comma-separated.
+    preview_cors_origins: tuple[str, ...] = field(default_factory=lambda: tuple(
+        origin.strip() for origin in _env("PHASE6_PREVIEW_CORS_ORIGINS", LOCAL_DEVELOPMENT_ORIGINS).split(",")
+        if origin.strip()))
 
     @property
     def embedded(self) -> bool:

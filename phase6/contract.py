@@ -6,6 +6,7 @@
 - `hygiene_violations(path, body)`: the §1.7 token scan of the five subset and signal files.
 - `raw_violations(data)`: §1.2 encoding rules on the published bytes (UTF-8, no NaN/Infinity, 2-space indent).
 - `dated_twin(path, body)` and `expected_cache_control(path, body, game_day)`: §2.2 and §2.3.
+- `expected_content_encoding(data)`: gzip for a decoded body of 1 KiB or more, none below.
 
 `jsonschema` is a development dependency: it is imported only inside the functions that validate.
 """
@@ -130,6 +131,11 @@ def expected_cache_control(path: str, body: Any, game_day: date) -> str | None:
     return f"public, max-age={long_age if long_lived else short_age}"
 
 
+def expected_content_encoding(data: bytes) -> str | None:
+    """The Content-Encoding an object whose decoded body is `data` is stored with."""
+    return "gzip" if len(data) >= 1024 else None
+
+
 # ---------------------------------------------------------------------------------------------- schemas
 
 
@@ -191,6 +197,8 @@ def schema_errors(name: str, body: Any) -> list[str]:
 
 
 def _describe(error: Any) -> str:
+    if error.validator == "not" and "description" in error.schema:
+        return f"{error.instance!r}: {error.schema['description']}"
     if error.validator == "format":
         return f"{error.instance!r} is not a JSON float with at most {error.validator_value[-1]} decimals (§1.4)"
     return error.message
@@ -691,7 +699,15 @@ def _tonight_player_problems(player: dict[str, Any]) -> list[str]:
             problems.append(f"len(last_10_results) {len(results)} != len(last_10_points) {len(player['last_10_points'])}")
         if player["last_10_record"] != _last_10_record(results):
             problems.append(f"last_10_record {player['last_10_record']!r} != O-U count of last_10_results {_last_10_record(results)!r}")
+    expected = _mean(player["last_10_points"][:5])
+    if not _near(player["last_5_ppg"], expected, ROUNDING_SLACK):
+        problems.append(f"last_5_ppg {player['last_5_ppg']} != the mean of the first 5 of last_10_points {expected}")
     return problems
+
+
+def _mean(values: list[Any]) -> float | None:
+    known = [value for value in values if value is not None]
+    return sum(known) / len(known) if known else None
 
 
 def _streak(recent_form: list[dict[str, Any]]) -> dict[str, Any]:
@@ -729,6 +745,8 @@ def tonight_player_invariants(body: dict[str, Any]) -> list[str]:
     quick = body["quick_numbers"]
     if quick and quick["games_played"] != body["games_played"]:
         problems.append("/quick_numbers/games_played differs from games_played")
+    if quick:
+        problems += _quick_numbers_problems(quick, body["recent_form"])
     fatigue = body["fatigue"]
     if fatigue["level"] != _fatigue_level(fatigue["score"], "normal"):
         problems.append(f"/fatigue/level: {fatigue['level']} does not match score {fatigue['score']}")
@@ -754,6 +772,18 @@ def tonight_player_invariants(body: dict[str, Any]) -> list[str]:
     if prediction is not None:
         problems += _confidence_scale_problems([prediction["confidence_score"]], "/prediction/confidence_score")
     return problems
+
+
+def _quick_numbers_problems(quick: dict[str, Any], recent_form: list[dict[str, Any]]) -> list[str]:
+    """§3.6: the last-10 and last-5 numbers average the games recent_form lists (published minutes are rounded)."""
+    expected = {
+        "last_10_ppg": (_mean([game["points"] for game in recent_form]), ROUNDING_SLACK),
+        "last_5_ppg": (_mean([game["points"] for game in recent_form[:5]]), ROUNDING_SLACK),
+        "last_10_mpg": (_mean([game["minutes"] for game in recent_form]), 2 * ROUNDING_SLACK),
+        "last_5_mpg": (_mean([game["minutes"] for game in recent_form[:5]]), 2 * ROUNDING_SLACK),
+    }
+    return [f"/quick_numbers/{key}: {quick[key]} != the mean over recent_form {value}"
+            for key, (value, slack) in expected.items() if not _near(quick[key], value, slack)]
 
 
 def _factor_problems(factor: dict[str, Any]) -> list[str]:
@@ -1125,24 +1155,41 @@ def status_invariants(body: dict[str, Any]) -> list[str]:
     endpoints = body["endpoints"]
     for index, endpoint in enumerate(endpoints):
         problems += [f"/endpoints/{index}: {problem}" for problem in _endpoint_problems(endpoint, generated)]
-    if any(endpoint["last_written_at"] is None for endpoint in endpoints):
-        expected = "unhealthy"
-    elif any(endpoint["status"] == "stale" for endpoint in endpoints):
-        expected = "degraded"
-    else:
-        expected = "healthy"
+    expected = _health(endpoints)
     if body["overall_status"] != expected:
         problems.append(f"/overall_status: {body['overall_status']} != {expected} derived from endpoints")
     not_ok = sum(endpoint["status"] != "ok" for endpoint in endpoints)
     if len(body["known_issues"]) != not_ok:
         problems.append(f"/known_issues: {len(body['known_issues'])} entries for {not_ok} non-ok endpoints")
     by_type = {endpoint["export_type"]: endpoint for endpoint in endpoints}
-    for service, export_type in (("tonight_data", "tonight"), ("grading", "live-grading"), ("predictions", "predictions")):
-        if body["services"][service]["is_stale"] != (by_type[export_type]["status"] == "stale"):
-            problems.append(f"/services/{service}/is_stale does not follow the {export_type} endpoint")
+    for service, export_type in STATUS_SERVICES.items():
+        problems += [f"/services/{service}: {problem}" for problem in _service_problems(body["services"][service], by_type[export_type])]
     leaked = [value for _, _, value in walk(body) if isinstance(value, str) and _leaks_internals(value)]
     problems += [f"internal name published in status.json: {value!r}" for value in leaked]
     return problems
+
+
+# §3.16: each legacy service follows one endpoint probe; nothing else makes a service or the overall status unhealthy.
+STATUS_SERVICES = {"tonight_data": "tonight", "grading": "results", "predictions": "predictions", "live_data": "live-grading"}
+
+
+def _health(endpoints: list[dict[str, Any]]) -> str:
+    """unhealthy if a probe object is missing, degraded if an endpoint is stale, healthy otherwise."""
+    if any(endpoint["last_written_at"] is None for endpoint in endpoints):
+        return "unhealthy"
+    return "degraded" if any(endpoint["status"] == "stale" for endpoint in endpoints) else "healthy"
+
+
+def _service_problems(service: dict[str, Any], endpoint: dict[str, Any]) -> list[str]:
+    age = endpoint["age_seconds"]
+    expected = {
+        "status": _health([endpoint]),
+        "last_update": endpoint["last_written_at"],
+        "age_minutes": None if age is None else round(age / 60, 1),
+        "is_stale": endpoint["status"] == "stale",
+    }
+    return [f"{key} {service[key]!r} does not follow the {endpoint['export_type']} endpoint ({value!r})"
+            for key, value in expected.items() if service[key] != value]
 
 
 def _endpoint_problems(endpoint: dict[str, Any], generated: datetime) -> list[str]:
@@ -1292,7 +1339,7 @@ def catalogue_violations(raw: dict[str, bytes], min_games: int = 5) -> list[str]
             problems.append(f"{path}: not byte-identical to its dated twin {twin} (§1.2)")
     for check in (_best_bets_vs_predictions, _best_bets_vs_results, _tonight_vs_players, _tonight_vs_predictions,
                   _live_grading_vs_predictions, _subset_files_agree,
-                  _picks_vs_season, _players_index_vs_profiles, _status_vs_bucket):
+                  _picks_vs_season, _players_index_vs_profiles, _streaks_vs_profiles, _status_vs_bucket):
         problems += check(bodies, min_games)
     return problems
 
@@ -1407,6 +1454,11 @@ def _tonight_player_agrees(game: dict[str, Any], player: dict[str, Any], detail:
         pairs["predicted"] = (player["prediction"]["predicted"], prediction.get("predicted_points"))
         pairs["confidence"] = (player["prediction"]["confidence"], prediction.get("confidence_score"))
         pairs["line"] = (player["props"][0]["line"], context.get("line"))
+    scored = [game for game in detail["recent_form"] if game["points"] is not None]
+    pairs["recent games with points"] = (player["last_10_points"][:len(scored)], [game["points"] for game in scored])
+    if "last_10_results" in player:
+        labels = [{"OVER": "O", "UNDER": "U"}.get(game["over_under"], "-") for game in scored]
+        pairs["O/U labels of those games"] = (player["last_10_results"][:len(scored)], labels)
     return [f"{key} {a!r} != {b!r}" for key, (a, b) in pairs.items() if a != b]
 
 
@@ -1466,6 +1518,51 @@ def _players_index_vs_profiles(bodies: dict[str, Any], min_games: int) -> list[s
         if summary.get("games_predicted") != due[lookup]["games_predicted"]:
             problems.append(f"players/{lookup}.json: games_predicted differs from players/index.json")
     return problems
+
+
+STREAK_LOOKBACK, STREAK_LIST_CAP, GAME_LOG_CAP = 20, 50, 50  # §3.7, §3.14
+
+
+def _streaks_vs_profiles(bodies: dict[str, Any], _: int) -> list[str]:
+    """§1.8/§3.7/§3.14: one O/U label per game. A profile's game log (DNPs already left out) walked like §3.7 (stats-season
+    games up to as_of with points and an O/U label, the last 20, newest first, until the label changes) gives the
+    player's streak in streaks/today.json, which profiles share G with."""
+    streaks = bodies.get("streaks/today.json")
+    if streaks is None:
+        return []
+    as_of = date.fromisoformat(streaks["as_of_date"])
+    season_start = date(as_of.year if as_of.month >= 10 else as_of.year - 1, 10, 1).isoformat()
+    listed = {(kind, entry["player_lookup"]): entry["streak_length"] for kind in ("over", "under") for entry in streaks["streaks"][kind]}
+    problems = []
+    for path, profile in sorted(bodies.items()):
+        if schema_name(path) != "player-profile" or not profile["game_log"]:
+            continue
+        walked = _walked_streak(profile["game_log"], season_start, as_of.isoformat())
+        if walked is None:
+            continue
+        lookup = profile["player_lookup"]
+        published = {kind: listed.get((kind, lookup)) for kind in ("over", "under")}
+        expected = {kind: None for kind in ("over", "under")}
+        if walked[1] >= streaks["min_streak_length"]:
+            expected[walked[0]] = walked[1]
+        for kind in ("over", "under"):
+            full_list = len(streaks["streaks"][kind]) == STREAK_LIST_CAP
+            if published[kind] != expected[kind] and not (published[kind] is None and full_list):
+                problems.append(f"streaks/today.json {kind} streak of {lookup}: {published[kind]}, but {path}'s game log "
+                                f"gives {expected[kind]}")
+    return problems
+
+
+def _walked_streak(game_log: list[dict[str, Any]], season_start: str, as_of: str) -> tuple[str, int] | None:
+    """(over|under, length) of the leading run of equal labels, or None when the log is too short to tell."""
+    labelled = [game["over_under"] for game in game_log
+                if season_start <= game["game_date"] <= as_of and game["over_under"] and game["points"] is not None]
+    labelled = labelled[:STREAK_LOOKBACK]
+    run = next((index for index, label in enumerate(labelled) if label != labelled[0]), len(labelled))
+    log_may_continue = len(game_log) == GAME_LOG_CAP and game_log[-1]["game_date"] >= season_start
+    if run == len(labelled) < STREAK_LOOKBACK and log_may_continue:
+        return None
+    return (labelled[0].lower() if labelled else "over", run)
 
 
 def _status_vs_bucket(bodies: dict[str, Any], _: int) -> list[str]:

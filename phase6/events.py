@@ -27,6 +27,10 @@ DEFAULT_TRIGGER_TOPIC = "phase6-export-trigger"
 CONTINUATIONS_FILE = "continuations.jsonl"
 
 
+class EventsError(RuntimeError):
+    """A completion event or continuation request could not be sent; the message names which."""
+
+
 @dataclass
 class CompletionEvent:
     """messages.md §4, every field. `continuation_message_id` is present only when a continuation was sent."""
@@ -47,6 +51,7 @@ class CompletionEvent:
     continuation_message_id: str | None = None
     breakers_open: list[str] | None = None  # None until known; published as a list
     errors: list[str] = field(default_factory=list)
+    degraded: list[str] = field(default_factory=list)  # backends the delivery went on without ("state_store")
 
     def document(self) -> dict[str, Any]:
         body = {
@@ -68,12 +73,14 @@ class CompletionEvent:
         }
         if self.continuation_message_id:
             body["continuation_message_id"] = self.continuation_message_id
+        if self.degraded:
+            body["degraded"] = self.degraded
         return body
 
 
 class Events(Protocol):
-    def completed(self, event: CompletionEvent) -> str:
-        """Publish a completion event; returns its message id."""
+    def completed(self, event: CompletionEvent, timeout: float = PUBLISH_TIMEOUT_SECONDS) -> str:
+        """Publish a completion event, retrying for at most `timeout` seconds; returns its message id."""
 
     def request(self, payload: Mapping[str, Any]) -> str:
         """Send an export request (a continuation) to the trigger topic; returns its message id."""
@@ -105,7 +112,7 @@ class FileEvents:
         self.continuations_path = continuations_path
         self._lock = threading.Lock()
 
-    def completed(self, event: CompletionEvent) -> str:
+    def completed(self, event: CompletionEvent, timeout: float = PUBLISH_TIMEOUT_SECONDS) -> str:
         self._append(self.events_path, event.document())
         return event.run_id
 
@@ -115,10 +122,13 @@ class FileEvents:
         return message_id
 
     def _append(self, path: Path, body: Mapping[str, Any]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock, path.open("ab") as handle:
-            handle.write(orjson.dumps(body) + b"\n")
-            handle.flush()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self._lock, path.open("ab") as handle:
+                handle.write(orjson.dumps(body) + b"\n")
+                handle.flush()
+        except OSError as error:
+            raise EventsError(f"appending to {path} failed: {error}") from error
 
 
 class PubSubEvents:
@@ -127,18 +137,39 @@ class PubSubEvents:
     def __init__(self, project: str, topic: str, trigger_topic: str, publisher: Any = None):
         from google.cloud import pubsub_v1
 
-        self._publisher = publisher or pubsub_v1.PublisherClient()
+        try:  # missing credentials fail here
+            self._publisher = publisher or pubsub_v1.PublisherClient()
+        except Exception as error:
+            raise EventsError(f"cannot open the Pub/Sub publisher: {error}") from error
         self.events_topic = self._publisher.topic_path(project, topic)
         self.trigger_topic = trigger_topic
 
-    def completed(self, event: CompletionEvent) -> str:
+    def completed(self, event: CompletionEvent, timeout: float = PUBLISH_TIMEOUT_SECONDS) -> str:
         body = event.document()
         attributes = {"status": event.status, "run_id": event.run_id, "target_date": event.target_date or ""}
-        return self._publish(self.events_topic, body, attributes)
+        return self._publish(self.events_topic, body, attributes, timeout)
 
     def request(self, payload: Mapping[str, Any]) -> str:
-        return self._publish(self.trigger_topic, payload, {"trigger_source": str(payload.get("trigger_source", ""))})
+        attributes = {"trigger_source": str(payload.get("trigger_source", ""))}
+        return self._publish(self.trigger_topic, payload, attributes, PUBLISH_TIMEOUT_SECONDS)
 
-    def _publish(self, topic: str, body: Mapping[str, Any], attributes: Mapping[str, str]) -> str:
-        future = self._publisher.publish(topic, orjson.dumps(body), **attributes)
-        return future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
+    def _publish(self, topic: str, body: Mapping[str, Any], attributes: Mapping[str, str], timeout: float) -> str:
+        """The client library's publish retry (its default policy for Publish) with its deadline cut to `timeout`."""
+        try:
+            future = self._publisher.publish(topic, orjson.dumps(body), retry=publish_retry(timeout),
+                                             timeout=min(timeout, PUBLISH_TIMEOUT_SECONDS), **attributes)
+            return future.result(timeout=timeout)
+        except Exception as error:
+            raise EventsError(f"publish to {topic} failed: {type(error).__name__}: {error}") from error
+
+
+def publish_retry(timeout: float) -> Any:
+    """google-cloud-pubsub's default retry for Publish (the same transient errors and backoff), ending after
+    `timeout` seconds instead of the library's 600."""
+    from google.api_core import exceptions
+    from google.api_core.retry import Retry, if_exception_type
+
+    transient = if_exception_type(exceptions.Aborted, exceptions.Cancelled, exceptions.DeadlineExceeded,
+                                  exceptions.InternalServerError, exceptions.ResourceExhausted,
+                                  exceptions.ServiceUnavailable, exceptions.Unknown)
+    return Retry(initial=0.1, maximum=60.0, multiplier=4, predicate=transient, timeout=timeout)

@@ -24,10 +24,10 @@ from typing import Any, Collection, Mapping, Protocol
 
 import orjson
 
-from exporters import EXPORT_MODULES, GROUPS, expand
+from exporters import EXPORT_MODULES, GROUPS, catalog, expand
 
 from .config import season_window_start
-from .runner import default_update_latest
+from .runner import SAFE_ENTITY, default_update_latest
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 MAX_CORRELATION_ID = 128
@@ -36,13 +36,15 @@ MAX_CONTINUATION_ATTEMPTS = 5
 MAX_EXPORT_NAMES = 64  # far more than the catalogue and its groups; longer lists are rejected unread
 MAX_PROBLEMS = 20  # a rejection lists this many problems, then counts the rest
 MAX_SHOWN_NAME = 40  # characters of an unknown field or type name shown in a problem
+MAX_CURSOR_TOTAL = 100_000  # entities in one fan-out; far above a season's players
+CURSOR_KEYS = frozenset({"next_index", "next_entity", "total"})
 MIN_GAMES_RANGE = (1, 82)
 DEFAULT_MIN_GAMES = 5
 PHASE5_MIN_COMPLETION_PCT = 80.0
 
 REQUEST_KEYS = frozenset(
     {"export_types", "target_date", "mode", "update_latest", "correlation_id", "trigger_source", "players",
-     "min_games", "continuation"}
+     "min_games", "continuation", "force"}
 )
 EVENT_KEYS = frozenset({"game_date", "status", "correlation_id", "execution_id", "metadata"})
 UPSTREAM_IGNORED = frozenset({"triggered_by", "timestamp", "upstream_batch_id", "upstream_predictions"})
@@ -110,6 +112,7 @@ class ExportRequest:
     correlation_id: str
     trigger_source: str
     continuation: Continuation | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,12 +142,15 @@ def parse(
     *,
     known_types: Collection[str] = tuple(EXPORT_MODULES),
     window_start: date | None = None,
+    fanout_types: Collection[str] | None = None,
 ) -> Outcome:
-    """Decode and validate one delivery. `clock` resolves "today"/"yesterday" and the season window's end."""
+    """Decode and validate one delivery. `clock` resolves "today"/"yesterday" and the season window's end.
+    `fanout_types` (default: the catalogue's fan-out exports) are the types a continuation cursor may name."""
     payload = decode(envelope.data)
     if isinstance(payload, Rejected):
         return payload
-    rules = Rules(clock.game_day(), window_start or season_window_start(), frozenset(known_types))
+    fanouts = frozenset(fanout_types if fanout_types is not None else catalogue_fanouts())
+    rules = Rules(clock.game_day(), window_start or season_window_start(), frozenset(known_types), fanouts)
     if is_predictions_complete(payload):
         return parse_predictions_complete(payload, rules)
     return parse_export_request(payload, rules)
@@ -187,6 +193,7 @@ class Rules:
     game_day: date
     window_start: date
     known_types: frozenset[str]
+    fanout_types: frozenset[str] = frozenset()
 
     @property
     def window_end(self) -> date:
@@ -205,12 +212,15 @@ def parse_export_request(payload: Mapping[str, Any], rules: Rules) -> Outcome:
         problems.append(f"update_latest: expected true or false, found {describe(update_latest)}")
     elif update_latest is True and mode == "replay":
         problems.append("update_latest: expected false or absent with mode \"replay\" (replay never writes live pointers), found true")
+    force = payload.get("force", False)
+    if not isinstance(force, bool):
+        problems.append(f"force: expected true or false (true replaces files a content guard would keep), found {describe(force)}")
     correlation_id = check_text(payload, "correlation_id", MAX_CORRELATION_ID, problems)
     trigger_source = check_text(payload, "trigger_source", MAX_TRIGGER_SOURCE, problems)
     min_games = payload.get("min_games", DEFAULT_MIN_GAMES)
     if not is_int(min_games) or not MIN_GAMES_RANGE[0] <= min_games <= MIN_GAMES_RANGE[1]:
         problems.append(f"min_games: expected an integer from {MIN_GAMES_RANGE[0]} to {MIN_GAMES_RANGE[1]}, found {describe(min_games)}")
-    continuation = check_continuation(payload.get("continuation"), problems)
+    continuation = check_continuation(payload.get("continuation"), problems, export_types, rules.fanout_types)
     if problems:
         return rejected(problems, payload)
     assert target_date is not None
@@ -225,6 +235,7 @@ def parse_export_request(payload: Mapping[str, Any], rules: Rules) -> Outcome:
         correlation_id=correlation_id or new_correlation_id(),
         trigger_source=trigger_source or "unknown",
         continuation=continuation,
+        force=force,
     )
     return Accepted(request, dict(payload))
 
@@ -357,7 +368,8 @@ def check_text(payload: Mapping[str, Any], name: str, limit: int, problems: list
     return value
 
 
-def check_continuation(value: Any, problems: list[str]) -> Continuation | None:
+def check_continuation(value: Any, problems: list[str], export_types: list[str] = (),
+                       fanout_types: frozenset[str] = frozenset()) -> Continuation | None:
     if value is None:
         return None
     if not isinstance(value, dict):
@@ -372,9 +384,42 @@ def check_continuation(value: Any, problems: list[str]) -> Continuation | None:
         problems.append(f"continuation.attempt: expected an integer from 1 to {MAX_CONTINUATION_ATTEMPTS}, found {describe(attempt)}")
     if not isinstance(cursor, dict):
         problems.append(f"continuation.cursor: expected an object, found {describe(cursor)}")
+    else:
+        check_cursor(cursor, export_types, fanout_types, problems)
     if len(problems) > before:
         return None
     return Continuation(run_of, attempt, cursor)
+
+
+def check_cursor(cursor: Mapping[str, Any], export_types: list[str], fanout_types: frozenset[str],
+                 problems: list[str]) -> None:
+    """export type → {next_index, next_entity, total}: where a fan-out export of this request resumes."""
+    for name, position in cursor.items():
+        where = f"continuation.cursor.{name if name in fanout_types else shown(name)}"
+        if name not in fanout_types or name not in export_types:
+            problems.append(f"{where}: expected a fan-out export type of this request "
+                            f"({', '.join(sorted(fanout_types & set(export_types))) or 'none'}), found {shown(name)}")
+            continue
+        if not isinstance(position, dict):
+            problems.append(f"{where}: expected an object {{next_index, next_entity, total}}, found {describe(position)}")
+            continue
+        missing = sorted(CURSOR_KEYS - position.keys())
+        problems.extend(f"{where}.{problem}" for problem in unknown_fields(position, CURSOR_KEYS))
+        if missing:
+            problems.append(f"{where}: expected next_index, next_entity and total, found no {', '.join(missing)}")
+            continue
+        total, index, entity = position["total"], position["next_index"], position["next_entity"]
+        if not is_int(total) or not 2 <= total <= MAX_CURSOR_TOTAL:
+            problems.append(f"{where}.total: expected an integer from 2 to {MAX_CURSOR_TOTAL}, found {describe(total)}")
+        elif not is_int(index) or not 1 <= index < total:
+            problems.append(f"{where}.next_index: expected an integer from 1 to total - 1 ({total - 1}), found {describe(index)}")
+        if not isinstance(entity, str) or not SAFE_ENTITY.match(entity):
+            problems.append(f"{where}.next_entity: expected a player lookup [a-z0-9]{{1,64}}, found {describe(entity)}")
+
+
+def catalogue_fanouts() -> frozenset[str]:
+    """The export types that fan out over entities, so may be resumed from a cursor."""
+    return frozenset(name for name, spec in catalog().items() if spec.entities is not None)
 
 
 def check_metadata(metadata: Any, problems: list[str]) -> float | None:

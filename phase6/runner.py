@@ -21,15 +21,16 @@ from typing import Any, Callable, Iterable, Mapping
 
 import orjson
 
-from . import plan, status
+from . import plan, schemas, status
 from .breakers import allows_run
-from .catalog import Document, ExportContext, ExportSpec, Notice, Rows, cache_control
+from .catalog import SAFE_ENTITY, Document, ExportContext, ExportSpec, Notice, Rows, cache_control
 from .clock import Clock, utc_now
 from .config import Settings
 from .formats import ts
 from .heartbeat import BEAT_INTERVAL_SECONDS, Heartbeat
 from .jsonio import dumps, publish_digest
 from .plan import Deadline
+from .probe import infrastructure_fault
 from .queries import QueryRunner
 from .state import StateStore
 from .state.tolerant import TolerantState
@@ -41,7 +42,6 @@ log = logging.getLogger("phase6.runner")
 
 FANOUT_CHUNK = 50
 LEASE_MARGIN_SECONDS = 60.0
-SAFE_ENTITY = re.compile(r"^[a-z0-9]{1,64}\Z")
 SAFE_PATH = re.compile(r"^(?!.*\.\.)(?!.*//)[a-z0-9][a-z0-9_\-/.]{0,200}\.json\Z")
 
 
@@ -57,6 +57,10 @@ class ExportResult:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     started_at: str | None = None  # wall clock; None when the export never started (breaker, lease, budget)
+    # Why a failure is not the export's own ("infrastructure", "data"): such a failure never counts toward its
+    # breaker, so a fault outside the export cannot disable it once the fault is gone.
+    outside_fault: str | None = None
+    kept: list[str] = field(default_factory=list)  # paths whose published version a guard kept (see warnings)
 
     def public(self) -> dict[str, Any]:
         """The completion-event form (messages.md §4)."""
@@ -83,6 +87,7 @@ class RunRequest:
     min_games: int = 5
     correlation_id: str | None = None
     trigger_source: str = "manual"
+    force: bool = False  # replace published files even where a content guard objects (logged, in the warnings)
 
 
 @dataclass
@@ -105,6 +110,7 @@ class RunRecord:
     cursor: dict[str, Any] = field(default_factory=dict)  # export type → where its fan-out resumes
     breakers_open: list[str] = field(default_factory=list)  # every export type whose breaker is not closed
     queries: list[dict[str, Any]] = field(default_factory=list)  # every query with its timing (QueryTrace)
+    infrastructure_fault: str | None = None  # set when an export failed and the warehouse or bucket was down
 
     def document(self) -> dict[str, Any]:
         return {
@@ -119,6 +125,7 @@ class RunRecord:
             "cursor": self.cursor,
             "breakers_open": self.breakers_open,
             "queries": self.queries,
+            "infrastructure_fault": self.infrastructure_fault,
         }
 
 
@@ -182,14 +189,14 @@ class Runner:
         self.beat_interval = beat_interval
         self.wall_clock = wall_clock
         # Before the first export: export type → error for exports the warehouse's schema cannot serve.
-        self.preflight: Callable[[Warehouse, list[ExportSpec]], dict[str, str]] | None = schema_preflight
+        self.schema_preflight: Callable[[Warehouse, list[ExportSpec]], dict[str, str]] | None = schema_preflight
         self._uploads: ThreadPoolExecutor | None = None
 
     def with_warehouse(self, warehouse: Warehouse) -> "Runner":
         """The same runner reading another warehouse (a replay's snapshot); it shares this runner's upload pool."""
         twin = copy.copy(self)
         twin.backends = replace(self.backends, warehouse=warehouse)
-        twin.preflight = None  # a snapshot is created from the definitions the preflight compares with
+        twin.schema_preflight = None  # a snapshot is created from the definitions the preflight compares with
         twin._uploads = self._upload_pool()
         return twin
 
@@ -206,6 +213,7 @@ class Runner:
             mode=request.mode,  # type: ignore[arg-type]
             update_latest=update_latest,
             min_games=request.min_games,
+            override_guards=request.force,
         )
 
     def run(
@@ -216,16 +224,17 @@ class Runner:
         deadline: Deadline | None = None,
         cursor: Mapping[str, Any] | None = None,
         progress: Callable[[str, int, int], None] | None = None,
+        state: TolerantState | None = None,
     ) -> RunRecord:
         """Run the request's export types within `deadline` (default: the settings' budget from now).
 
         `cursor` is a previous run's `RunRecord.cursor`, carried by a continuation message. `progress(stage, done,
         total)` is told of exports done and of each fan-out's entities done (the command line's progress bars).
+        `state` is the delivery's bounded view of the state store (default: a new one).
         """
         deadline = deadline or Deadline.from_budget(self.settings.budget_seconds)
         record = RunRecord(run_id or new_run_id(), request, ts(self.wall_clock()) or "")
-        state_errors: list[str] = []
-        state = TolerantState(self.backends.state, state_errors.append)
+        state = state or TolerantState(self.backends.state)
         specs = plan.order(self.catalog[name] for name in request.export_types)
         heartbeat = Heartbeat(state, record.run_id, self.wall_clock, deadline, self._beat_fields(record, len(specs)),
                               self.beat_interval)
@@ -234,15 +243,19 @@ class Runner:
             scope.progress = progress
         heartbeat.beat()
         with heartbeat.ticking():
-            skipped = self.preflight(self.backends.warehouse, specs) if self.preflight else {}
+            skipped = self.schema_preflight(self.backends.warehouse, specs) if self.schema_preflight else {}
             for done, spec in enumerate(specs):
                 heartbeat.beat(current_export=spec.name, progress={"done": done, "total": len(specs)}, entities=None)
-                record.exports[spec.name] = (ExportResult(status="skipped", error=skipped[spec.name])
-                                             if spec.name in skipped else self._run_guarded(spec, scope))
+                if record.infrastructure_fault:
+                    record.exports[spec.name] = ExportResult(status="skipped", error=f"not started: {record.infrastructure_fault}")
+                elif spec.name in skipped:
+                    record.exports[spec.name] = ExportResult(status="skipped", error=skipped[spec.name])
+                else:
+                    record.exports[spec.name] = self._run_guarded(spec, scope)
                 heartbeat.beat(exports=_public(record.exports))
                 scope.progress("exports", done + 1, len(specs))
         record.queries = [asdict(trace) for trace in scope.queries.traces]
-        self._finish(record, state, state_errors)
+        self._finish(record, state)
         self._write_status(record)
         state.save_run(record.run_id, record.document())
         heartbeat.beat(status=record.status, current_export=None, progress={"done": len(specs), "total": len(specs)},
@@ -293,13 +306,18 @@ class Runner:
             state.release_lease(key, record.run_id)
         if fanout.cursor is not None:
             record.cursor[spec.name] = fanout.cursor
-        if result.status in ("ok", "failed"):
+        if result.status == "failed" and result.outside_fault is None:
+            record.infrastructure_fault = infrastructure_fault(self.backends.warehouse, self.backends.bucket,
+                                                               self.wall_clock())
+            if record.infrastructure_fault:
+                result.outside_fault = "infrastructure"
+        if result.status == "ok" or (result.status == "failed" and result.outside_fault is None):
             state.record_outcome(spec.name, result.status == "ok", self.wall_clock())
         if result.status == "ok":
             state.record_duration(spec.name, result.duration_seconds, self.wall_clock())
         return result
 
-    def _finish(self, record: RunRecord, state: TolerantState, state_errors: list[str]) -> None:
+    def _finish(self, record: RunRecord, state: TolerantState) -> None:
         results = record.exports
         record.deferred = [name for name, result in results.items() if result.status == "deferred"]
         not_closed = [breaker.export_type for breaker in state.breakers(self.wall_clock()) if breaker.status != "closed"]
@@ -307,7 +325,7 @@ class Runner:
         record.breakers_open = sorted({*not_closed, *skipped})  # skipped ones too, should the store be unreadable
         record.status = overall_status(results.values())
         record.errors = [f"{name}: {result.error}" for name, result in results.items() if result.error]
-        record.errors.extend(dict.fromkeys(state_errors))
+        record.errors.extend(dict.fromkeys(state.errors))
         record.finished_at = ts(self.wall_clock())
 
     def _write_status(self, record: RunRecord) -> None:
@@ -315,10 +333,10 @@ class Runner:
         game_day = self.clock.game_day()
         prefix = self.settings.object_prefix
         try:
-            probes, live_probe = status.collect_probes(self.backends.bucket, prefix, game_day)
+            probes = status.collect_probes(self.backends.bucket, prefix, game_day)
             body = status.build_status(  # object times are wall-clock times, so ages are measured on it too
                 generated_at=self.wall_clock(), game_day=game_day, publisher_build=self.settings.build_commit,
-                run=record.document(), probes=probes, live_probe=live_probe,
+                run=record.document(), probes=probes,
             )
             self.backends.bucket.write(prefix + status.STATUS_PATH, dumps(body),
                                        cache_control=cache_control(status.STATUS_MAX_AGE))
@@ -348,6 +366,10 @@ class Runner:
             log.error("export %s failed: %s\n%s", spec.name, error, traceback.format_exc())
             result.status = "failed"
             result.error = f"{type(error).__name__}: {error}"
+            if isinstance(error, schemas.RefusedDocument):
+                result.outside_fault = "data"
+        result.warnings[:0] = [f"left out player_lookup {brief(lookup)!r}: not [a-z0-9]{{1,64}}, never published"
+                               for lookup in queries.left_out_for(spec.name)]
         result.queries, result.rows_read = queries.stats_for(spec.name)
         result.duration_seconds = time.perf_counter() - started
         return result
@@ -376,10 +398,13 @@ class Runner:
         prepared = spec.prepare(ctx, rows) if spec.prepare else rows
         entities = spec.entities(ctx, prepared) if spec.entities and spec.build_entity else []
         start = resume_index(entities, fanout.resume)
-        if start == 0:  # a resumed fan-out wrote its whole-export documents in the run that started it
-            self._write(ctx, spec, list(spec.build(ctx, rows)), result, state)
-        if entities:
-            self._fan_out(spec, ctx, prepared, entities, start, result, fanout, state)
+        if fanout.resume and start == 0:
+            result.warnings.append(f"the cursor's entity {brief(str(fanout.resume.get('next_entity')))} is no longer "
+                                   "among the entities; resumed from the first one")
+        skipped = self._fan_out(spec, ctx, prepared, entities, start, result, fanout, state) if entities else []
+        if start == 0:  # after the entities, so that an aggregate never lists one whose own file was refused
+            whole = report_notices(spec.build(ctx, rows), result)  # a resumed fan-out wrote them in its first run
+            self._write(ctx, spec, without_skipped(whole, set(skipped), result), result, state)
 
     def _fan_out(
         self,
@@ -391,11 +416,12 @@ class Runner:
         result: ExportResult,
         fanout: FanoutControl,
         state: TolerantState,
-    ) -> None:
+    ) -> list[str]:
         """Entities in chunks from `start`; between chunks, stop with a cursor when the slowest chunk so far no
-        longer fits before the deadline."""
+        longer fits before the deadline. Returns the entities skipped (their documents were refused)."""
         assert spec.build_entity is not None
         failed: list[str] = []
+        refused = 0  # of them, entities whose documents did not match their schema
         slowest_chunk = 0.0
         for offset in range(start, len(entities), fanout.chunk_size):
             if offset > start and not plan.fits(slowest_chunk, fanout.deadline.remaining()):
@@ -406,16 +432,21 @@ class Runner:
             documents: list[Document] = []
             for entity in entities[offset : offset + fanout.chunk_size]:
                 try:  # an entity whose documents cannot be written safely is skipped alone, not with its chunk
-                    documents.extend(checked_paths(spec.build_entity(ctx, prepared, checked_entity(entity))))
+                    built = checked_paths(spec.build_entity(ctx, prepared, checked_entity(entity)))
+                    documents.extend(checked_schemas(built))
                 except Exception as error:
                     failed.append(entity)
-                    result.warnings.append(f"skipped {brief(entity)}: {type(error).__name__}: {brief(str(error))}")
+                    refused += isinstance(error, schemas.RefusedDocument)
+                    result.warnings.append(f"skipped {brief(entity)}: {type(error).__name__}: {brief(str(error), 240)}")
             self._write(ctx, spec, documents, result, state)
             slowest_chunk = max(slowest_chunk, time.perf_counter() - chunk_started)
             fanout.on_chunk(min(offset + fanout.chunk_size, len(entities)), len(entities))
         attempted = min(len(entities), (fanout.cursor or {}).get("next_index", len(entities))) - start
         if attempted and len(failed) / attempted > spec.entity_failure_limit:
-            raise RuntimeError(f"{len(failed)} of {attempted} entities failed (first: {result.warnings[0]})")
+            first = next(warning for warning in result.warnings if warning.startswith("skipped "))
+            failure = schemas.RefusedDocument if refused == len(failed) else RuntimeError
+            raise failure(f"{len(failed)} of {attempted} entities failed (first: {first})")
+        return failed
 
     def _write(
         self, ctx: ExportContext, spec: ExportSpec, documents: list[Document], result: ExportResult, state: TolerantState
@@ -425,7 +456,8 @@ class Runner:
         is counted as unchanged, not uploaded (jsonio.publish_digest)."""
         chosen = [document for document in report_notices(documents, result) if may_write(document, spec, ctx)]
         checked_paths(chosen)
-        chosen = [document for document in chosen if self._guard_allows(spec, document, result)]
+        checked_schemas([document for document in chosen if document.entity is None])  # entities: in _fan_out
+        chosen = [document for document in chosen if self._guard_allows(spec, document, ctx, result)]
         pointers = [document for document in chosen if document.scope == "pointer" and self._pointer_allowed(spec, document, result)]
         planned = [self._planned(document) for document in chosen if document.scope != "pointer"]
         planned_pointers = [self._planned(document) for document in pointers]
@@ -448,17 +480,27 @@ class Runner:
         return PlannedUpload(self.settings.object_prefix + document.path, document, data, control,
                              publish_digest(data, control))
 
-    def _guard_allows(self, spec: ExportSpec, document: Document, result: ExportResult) -> bool:
-        """A guarded spec's document replaces the published one only when it is not empty or degraded. A kept file
-        is reported in the export's warnings (`guarded PATH: ...`); the status stays `ok`, as the contract's status
-        values (api.md §3.16, messages.md §4) have no other for it."""
+    def _guard_allows(self, spec: ExportSpec, document: Document, ctx: ExportContext, result: ExportResult) -> bool:
+        """A guarded spec's document replaces the published one about the same subject only when it is not empty or
+        degraded, unless the request overrides guards. A kept file is in the export's warnings (`guarded PATH:
+        ...`) and `kept`, which makes the run `partial`; an override is in the warnings (`forced PATH: ...`)."""
         if spec.guard is None or document.entity is not None:
             return True
         current = self.backends.bucket.read(self.settings.object_prefix + document.path)
-        objection = spec.guard.objection(orjson.loads(current), document.body) if current else None
+        if not current:
+            return True
+        published = orjson.loads(current)
+        if document.scope == "pointer" and subject_date(published) != subject_date(document.body):
+            return True  # a pointer moving to another day: nothing about that day is published yet
+        objection = spec.guard.objection(published, document.body)
         if objection is None:
             return True
+        if ctx.override_guards:
+            result.warnings.append(f"forced {document.path}: replaced the published file although the new one {objection}")
+            log.warning("guard overridden for %s: the new body %s", document.path, objection)
+            return True
         result.warnings.append(f"guarded {document.path}: kept the published file, the new one {objection}")
+        result.kept.append(document.path)
         return False
 
     def _pointer_allowed(self, spec: ExportSpec, document: Document, result: ExportResult) -> bool:
@@ -504,6 +546,44 @@ def checked_paths(items: Iterable[Document | Notice]) -> list[Document | Notice]
     return items
 
 
+def checked_schemas(items: list[Document | Notice]) -> list[Document | Notice]:
+    """The items, once each document's body as it will be published matches its path's JSON schema (a body shared
+    by twins is checked once); raises schemas.RefusedDocument otherwise."""
+    seen: set[int] = set()
+    for item in items:
+        if isinstance(item, Document) and id(item.body) not in seen:
+            seen.add(id(item.body))
+            schemas.checked(item.path, orjson.loads(dumps(item.body)))
+    return items
+
+
+def without_skipped(documents: list[Document], skipped: set[str], result: ExportResult) -> list[Document]:
+    """The whole-export documents, less those that list a fan-out entity skipped in this run: such an aggregate
+    is not written (the published one is kept, reported like a guard's)."""
+    if not skipped:
+        return documents
+    kept = []
+    for document in documents:
+        listed = sorted(listed_entities(document.body) & skipped)
+        if listed:
+            result.warnings.append(f"kept {document.path}: the new one lists {', '.join(map(brief, listed[:3]))}, "
+                                   f"whose own file was refused")
+            result.kept.append(document.path)
+        else:
+            kept.append(document)
+    return kept
+
+
+def listed_entities(node: Any) -> set[str]:
+    """Every player_lookup a document body lists, at any depth."""
+    if isinstance(node, dict):
+        found = {node["player_lookup"]} if isinstance(node.get("player_lookup"), str) else set()
+        return found.union(*(listed_entities(value) for value in node.values() if isinstance(value, (dict, list))))
+    if isinstance(node, list):
+        return set().union(*(listed_entities(item) for item in node if isinstance(item, (dict, list))))
+    return set()
+
+
 def brief(text: str, limit: int = 80) -> str:
     """A value from the warehouse as a warning quotes it: at most `limit` characters."""
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
@@ -521,12 +601,11 @@ def report_notices(items: Iterable[Document | Notice], result: ExportResult) -> 
 
 
 def resume_index(entities: list[str], resume: Mapping[str, Any] | None) -> int:
-    """Where a fan-out resumes: at the cursor's entity if it is still there, else at its index."""
-    if not resume:
+    """Where a fan-out resumes: at the cursor's entity (a validated message cursor, phase6/messages.py) when it is
+    still among the entities; otherwise from the start, so that a changed list never leaves entities out."""
+    if not resume or resume.get("next_entity") not in entities:
         return 0
-    if resume.get("next_entity") in entities:
-        return entities.index(resume["next_entity"])
-    return min(int(resume.get("next_index", 0)), len(entities))
+    return entities.index(resume["next_entity"])
 
 
 def lease_key(target_date: date, export_type: str) -> str:
@@ -550,9 +629,18 @@ def may_write(document: Document, spec: ExportSpec, ctx: ExportContext) -> bool:
     return ctx.update_latest and offset in spec.pointer_offsets
 
 
+def subject_date(body: Mapping[str, Any]) -> Any:
+    """The day a document is about (a pointer's dated twin): its game_date, as_of_date or date."""
+    return body.get("game_date") or body.get("as_of_date") or body.get("date")
+
+
 def overall_status(results: Iterable[ExportResult]) -> str:
-    """success: all ok; failed: all failed; deferred: the rest is only waiting for a continuation; else partial."""
+    """success: all ok and no published file kept by a guard; failed: all failed; deferred: the rest is only
+    waiting for a continuation; else partial (a guard that kept a published file makes a run partial)."""
+    results = list(results)
     statuses = [result.status for result in results]
+    if any(result.kept for result in results):
+        return "failed" if all(status == "failed" for status in statuses) else "partial"
     if not statuses or all(status == "ok" for status in statuses):
         return "success"
     if all(status == "failed" for status in statuses):

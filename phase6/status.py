@@ -15,7 +15,6 @@ from .storage.base import Bucket, ObjectInfo
 
 STATUS_PATH = "status.json"
 STATUS_MAX_AGE = 60
-LIVE_PROBE_PATH = "live/latest.json"
 HOUR = 3600
 
 
@@ -44,7 +43,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("live-grading", "live-grading/latest.json", 26 * HOUR),
 )
 
-SERVICES = (("tonight_data", "tonight"), ("grading", "live-grading"), ("predictions", "predictions"))
+# The legacy status.json services, each following one endpoint; overall status and services read only the probes.
+SERVICES = (("tonight_data", "tonight"), ("grading", "results"), ("predictions", "predictions"), ("live_data", "live-grading"))
 
 
 def probe_paths(game_day: date) -> list[tuple[str, list[str]]]:
@@ -112,13 +112,6 @@ def endpoint_service(entry: Mapping[str, Any]) -> dict[str, Any]:
     return service(health(entry), entry["age_seconds"], entry["last_written_at"], stale, entry["sla_seconds"])
 
 
-def live_service(live_probe: ObjectInfo | None, now: datetime) -> dict[str, Any]:
-    """live/ is not written by this publisher: report its age, healthy unless the object is missing."""
-    if live_probe is None:
-        return service("unhealthy", None, None, True, None)
-    return service("healthy", age_seconds(live_probe, now), live_probe.updated, False, None)
-
-
 def overall_status(endpoints: list[dict[str, Any]]) -> str:
     states = {health(entry) for entry in endpoints}
     for status in ("unhealthy", "degraded"):
@@ -161,7 +154,6 @@ def build_status(
     publisher_build: str | None,
     run: Mapping[str, Any],
     probes: Mapping[str, ObjectInfo | None],
-    live_probe: ObjectInfo | None,
 ) -> dict[str, Any]:
     """`probes`: export type → the object found for it (name relative to v1/) or None; `run`: RunRecord.document()."""
     candidates = dict(probe_paths(game_day))
@@ -171,7 +163,6 @@ def build_status(
     ]
     by_type = {entry["export_type"]: entry for entry in endpoints}
     services = {name: endpoint_service(by_type[export_type]) for name, export_type in SERVICES}
-    services["live_data"] = live_service(live_probe, generated_at)
     return {
         "updated_at": generated_at,
         "generated_at": generated_at,
@@ -186,15 +177,14 @@ def build_status(
     }
 
 
-def collect_probes(bucket: Bucket, object_prefix: str, game_day: date) -> tuple[dict[str, ObjectInfo | None], ObjectInfo | None]:
-    """Stats every endpoint's candidates (the first that exists wins) and live/latest.json; names come back
-    relative to v1/. Returns (probes for build_status, live_probe)."""
+def collect_probes(bucket: Bucket, object_prefix: str, game_day: date) -> dict[str, ObjectInfo | None]:
+    """Stats every endpoint's candidates (the first that exists wins); names come back relative to v1/."""
     probes: dict[str, ObjectInfo | None] = {}
     for export_type, candidates in probe_paths(game_day):
         probes[export_type] = next(
             (found for found in (stat_candidate(bucket, object_prefix, path) for path in candidates) if found), None
         )
-    return probes, stat_candidate(bucket, object_prefix, LIVE_PROBE_PATH)
+    return probes
 
 
 def stat_candidate(bucket: Bucket, object_prefix: str, path: str) -> ObjectInfo | None:

@@ -13,7 +13,8 @@ FORBIDDEN = ("system_id", "subset_id", "prediction_id", "composite_score", "conf
 
 def run_and_read(app, export_type: str, target: date, path: str) -> bytes:
     """Runs one export type for `target` on the app and returns the published object at `path` (relative to v1/),
-    after checking it with the independent contract checks (schema, §5 rules, encoding, hygiene, Cache-Control)."""
+    after checking it with the independent contract checks (schema, §5 rules, encoding, hygiene, Cache-Control,
+    Content-Encoding)."""
     record = app.runner.run(RunRequest((export_type,), target))
     assert record.exports[export_type].status == "ok", record.exports[export_type].error
     name = app.settings.object_prefix + path
@@ -22,12 +23,13 @@ def run_and_read(app, export_type: str, target: date, path: str) -> bytes:
     body = json.loads(data)
     assert contract.validate_document(path, body) + contract.raw_violations(data) + contract.hygiene_violations(path, body) == []
     assert app.backends.bucket.metadata(name)["cache_control"] == contract.expected_cache_control(path, body, app.clock.game_day())
+    assert app.backends.bucket.stat(name).content_encoding == contract.expected_content_encoding(data)
     return data
 
 
 def contract_problems(app, folder: str) -> list[str]:
     """Every §5 violation among the objects published under v1/<folder>: schema and invariants, encoding,
-    Cache-Control, dated twins."""
+    Cache-Control, Content-Encoding, dated twins (decoded)."""
     bucket, prefix = app.backends.bucket, app.settings.object_prefix
     problems = []
     for info in bucket.list(prefix + folder):
@@ -38,6 +40,8 @@ def contract_problems(app, folder: str) -> list[str]:
         expected_cache = contract.expected_cache_control(path, body, app.clock.game_day())
         if info.cache_control != expected_cache:
             problems.append(f"{path}: Cache-Control {info.cache_control!r}, expected {expected_cache!r}")
+        if info.content_encoding != contract.expected_content_encoding(data):
+            problems.append(f"{path}: Content-Encoding {info.content_encoding!r} for {len(data)} decoded bytes")
         twin = contract.dated_twin(path, body)
         if twin and bucket.read(prefix + twin) != data:
             problems.append(f"{path}: differs from its dated twin {twin}")

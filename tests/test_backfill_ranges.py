@@ -16,6 +16,7 @@ from phase6.runner import RunRequest, Runner
 from phase6.warehouse.slices import TableSlice, extract_by_query
 from phase6.warehouse.snapshot import VIEW_BASE_TABLES, build_snapshot, plan_slices, take_snapshot
 from phase6.warehouse.base import WarehouseError
+from phase6.storage.local import LocalBucket
 from tests.conftest import open_small, small_season
 
 SMALL = small_season()
@@ -46,12 +47,11 @@ class CountingWarehouse:
 
 def published(root: Path) -> dict[str, bytes]:
     """Dated files by name, their build times blanked."""
-    bucket = root / "bucket" / "v1"
+    bucket = LocalBucket(root / "bucket")
     return {
-        path.relative_to(bucket).as_posix(): re.sub(rb'"(generated_at|updated_at)": "[^"]*"', b'"time": ""',
-                                                    path.read_bytes())
-        for path in bucket.rglob("*.json")
-        if ".meta" not in path.parts and path.name != "status.json"
+        info.name[len("v1/"):]: re.sub(rb'"(generated_at|updated_at)": "[^"]*"', b'"time": ""', bucket.read(info.name))
+        for info in bucket.list("v1/")
+        if info.name != "v1/status.json"
     }
 
 

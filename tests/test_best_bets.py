@@ -11,6 +11,7 @@ from exporters import best_bets
 from phase6.app import open_app
 from phase6.catalog import Document, ExportContext, Notice
 from phase6.runner import RunRequest
+from phase6.storage.local import LocalBucket
 from tests.conftest import settings_for
 
 G = date(2026, 3, 4)
@@ -168,10 +169,10 @@ def demo_bodies(tmp_path_factory, demo_db):
         records = [app.runner.run(RunRequest(("best-bets",), day)) for day in (game_day, yesterday)]
     finally:
         app.close()
-    folder = tmp_path / "bucket" / "v1" / "best-bets"
-    return dict(records=records, today=json.loads((folder / f"{game_day}.json").read_text()),
-                yesterday=json.loads((folder / f"{yesterday}.json").read_text()),
-                pointer=(folder / "latest.json").read_bytes(), today_bytes=(folder / f"{game_day}.json").read_bytes())
+    bucket = LocalBucket(tmp_path / "bucket")
+    return dict(records=records, today=json.loads(bucket.read(f"v1/best-bets/{game_day}.json")),
+                yesterday=json.loads(bucket.read(f"v1/best-bets/{yesterday}.json")),
+                pointer=bucket.read("v1/best-bets/latest.json"), today_bytes=bucket.read(f"v1/best-bets/{game_day}.json"))
 
 
 @pytest.mark.slow

@@ -41,7 +41,7 @@ def text(step: dict) -> str:
 def test_steps_run_in_order_install_test_deploy_ttl_schedules_verify():
     deploy_ids = [step["id"] for step in DEPLOYS]
     assert len(deploy_ids) == 2
-    sequence = ["install", "test", *deploy_ids, "heartbeat-ttl", "schedules-apply", "verify"]
+    sequence = ["install", "test", *deploy_ids, "heartbeat-ttl", "schedules-apply", "monitoring-apply", "verify"]
     positions = [ORDER.index(step_id) for step_id in sequence]
     assert positions == sorted(positions), ORDER
     assert ORDER.index("bundle") < min(ORDER.index(i) for i in deploy_ids)
@@ -111,6 +111,19 @@ def test_schedules_are_applied_with_prune_in_the_deploy_region():
     args = STEPS["schedules-apply"]["args"]
     assert args[:3] == ["-m", "phase6.cli_deploy", "apply"]
     assert {"--project=$PROJECT_ID", "--location=$_REGION", "--prune"} <= set(args)
+
+
+def test_monitoring_is_applied_with_prune_for_the_public_bucket():
+    args = STEPS["monitoring-apply"]["args"]
+    assert args[:3] == ["-m", "phase6.cli_monitoring", "apply"]
+    assert {"--project=$PROJECT_ID", "--bucket=$_BUCKET", "--prune"} <= set(args)
+    assert ORDER.index("dead-letter") < ORDER.index("monitoring-apply"), "the dead-letter subscription it watches exists first"
+
+
+def test_verify_fails_on_monitoring_drift_and_says_so_in_the_build_log():
+    command = text(STEPS["verify"])
+    assert "phase6.cli_monitoring drift --project=$PROJECT_ID --bucket=$_BUCKET" in command
+    assert command.rstrip().endswith("|| { echo 'phase6 deploy verify failed'; exit 1; }")
 
 
 def test_verify_reads_back_both_functions_and_checks_drift():

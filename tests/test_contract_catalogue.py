@@ -136,6 +136,8 @@ def test_headers_follow_the_cache_table(run):
             problems.append(f"{path}: Content-Type {info.content_type!r}")
         if info.cache_control != expected:
             problems.append(f"{path}: Cache-Control {info.cache_control!r}, expected {expected!r}")
+        if info.content_encoding != contract.expected_content_encoding(run.raw[path]):
+            problems.append(f"{path}: Content-Encoding {info.content_encoding!r} for {len(run.raw[path])} bytes")
     assert problems == []
 
 

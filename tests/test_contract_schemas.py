@@ -120,14 +120,14 @@ def tonight_player(has_line: bool) -> dict[str, Any]:
     player = {
         "player_lookup": "janedoe" if has_line else "johndoe", "name": "Jane Doe", "team": "LAL", "is_home": True, "has_line": has_line,
         "fatigue_level": "normal", "fatigue_score": 80.0, "days_rest": 1, "injury_status": "available", "injury_reason": None,
-        "season_ppg": 21.3, "season_mpg": 33.0, "last_5_ppg": 24.2, "games_played": 50, "limited_data": False,
-        "last_10_points": [25, 18],
+        "season_ppg": 21.3, "season_mpg": 33.0, "last_5_ppg": 23.25, "games_played": 50, "limited_data": False,
+        "last_10_points": [25, 25, 25, 18],
     }
     if has_line:
         player |= {
             "props": [{"stat_type": "points", "line": 20.5, "over_odds": -110, "under_odds": None}],
             "prediction": {"predicted": 22.5, "confidence": 87.0, "recommendation": "OVER"},
-            "last_10_results": ["O", "-"], "last_10_record": "1-0",
+            "last_10_results": ["O", "O", "-", "U"], "last_10_record": "2-1",
         }
     return player
 
@@ -157,8 +157,8 @@ def tonight_player_doc() -> dict[str, Any]:
             "game_id": "20260304_BOS_LAL", "opponent": "BOS", "home_game": True, "team_abbr": "LAL", "line": 20.5, "days_rest": 1,
             "is_back_to_back": False, "injury_status": "available", "injury_reason": None,
         },
-        "quick_numbers": {"season_ppg": 21.3, "season_mpg": 33.0, "games_played": 50, "last_10_ppg": 22.0, "last_10_mpg": 32.0,
-                          "last_5_ppg": 24.2, "last_5_mpg": 34.1},
+        "quick_numbers": {"season_ppg": 21.3, "season_mpg": 33.0, "games_played": 50, "last_10_ppg": 25.0, "last_10_mpg": 33.5,
+                          "last_5_ppg": 25.0, "last_5_mpg": 33.5},
         "fatigue": {"score": 80.0, "level": "normal", "context": '{"games_last_7": 3}', "context_data": {"games_last_7": 3}},
         "current_streak": {"type": "over", "length": 2},
         "tonights_factors": [
@@ -475,6 +475,10 @@ INVALID = [
     ("status", set_in("endpoints", 0, "sla_seconds", value=3600), "wrong SLA"),
     ("status", lambda body: body["endpoints"].pop(), "14 endpoints"),
     ("status", lambda body: body["endpoints"].reverse(), "endpoints out of order"),
+    # a DNP is not a game; a game's label is its over_under_result (§1.8)
+    ("player-profile", lambda body: body["game_log"][0].update(points=0, minutes=0.0, margin=-20.5), "a DNP in the game log"),
+    ("tonight-player", lambda body: body["recent_form"][2].update(points=0, minutes=None, margin=-20.5), "a DNP in recent_form"),
+    ("player-profile", set_in("game_log", 0, "over_under", value="PUSH"), "a label that is not an over_under_result"),
 ]
 
 
@@ -539,6 +543,13 @@ INVARIANT_BREAKS = [
     ("status", set_in("overall_status", value="degraded"), "overall status not derived"),
     ("status", set_in("endpoints", 3, "status", value="stale"), "stale endpoint within SLA"),
     ("status", set_in("updated_at", value="2026-03-04T18:00:01.000000+00:00"), "updated_at != generated_at"),
+    ("status", set_in("services", "grading", "status", value="degraded"), "grading not following results"),
+    ("status", set_in("services", "live_data", "status", value="unhealthy"), "live_data unhealthy with live-grading fresh"),
+    ("status", set_in("services", "live_data", "last_update", value=None), "live_data not live-grading's write time"),
+    ("status", set_in("services", "tonight_data", "age_minutes", value=2.0), "tonight_data age not tonight's"),
+    ("tonight", set_in("games", 0, "players", 0, "last_5_ppg", value=24.2), "last_5_ppg not over the last-10 games"),
+    ("tonight-player", set_in("quick_numbers", "last_5_ppg", value=22.0), "last_5_ppg not over recent_form"),
+    ("tonight-player", set_in("quick_numbers", "last_10_mpg", value=32.0), "last_10_mpg not over recent_form"),
 ]
 
 
@@ -546,6 +557,16 @@ INVARIANT_BREAKS = [
 def test_checklist_invariants_reject(name, change, reason):
     path, body = mutate(name, change)
     assert contract.validate_document(path, body), reason
+
+
+def test_a_scoreless_game_in_minutes_is_a_game():
+    path, body = mutate("player-profile", lambda body: body["game_log"][0].update(points=0, minutes=12.0, margin=-20.5,
+                                                                                   over_under="UNDER"))
+    assert contract.validate_document(path, body) == []
+    path, body = mutate("player-profile", lambda body: body["game_log"][0].update(points=0, minutes=None, margin=-20.5))
+    assert contract.validate_document(path, body) == [
+        "players/janedoe.json [player-profile] /game_log/0: " + repr(body["game_log"][0])
+        + ": A DNP is not a game: no listed game has 0 points in 0 or unknown minutes."]
 
 
 def test_a_date_like_string_must_be_a_date_or_a_timestamp_anywhere():
@@ -717,6 +738,44 @@ def test_tonight_and_player_files_must_cover_the_same_players():
     assert contract.catalogue_violations({**raw, "tonight/player/2026-03-04/johndoe.json": dumped(detail)})
     detail["games_played"] = 12
     assert contract.catalogue_violations({**raw, "tonight/player/2026-03-04/janedoe.json": dumped(detail)})
+
+
+def test_tonight_and_player_files_must_show_the_same_recent_games_and_labels():
+    tonight, detail = tonight_doc(), tonight_player_doc()
+    tonight["games"][0]["players"] = [tonight["games"][0]["players"][0]]
+    tonight |= {"total_players": 1}
+    raw = {"tonight/2026-03-04.json": dumped(tonight), "tonight/player/2026-03-04/janedoe.json": dumped(detail)}
+    assert contract.catalogue_violations(raw) == []
+    detail["recent_form"][1]["over_under"] = "UNDER"  # one file labelling a game differently
+    [problem] = contract.catalogue_violations({**raw, "tonight/player/2026-03-04/janedoe.json": dumped(detail)})
+    assert "O/U labels" in problem
+    tonight["games"][0]["players"][0]["last_10_points"] = [0, 25, 25, 25]  # a DNP counted in one list only
+    [problem] = contract.catalogue_violations({**raw, "tonight/2026-03-04.json": dumped(tonight)})
+    assert "recent games with points" in problem
+
+
+def test_streaks_must_follow_the_labels_of_the_profiles():
+    def logged(day: str, over_under: str, points: int = 25) -> dict[str, Any]:
+        return {**player_profile_doc()["game_log"][0], "game_date": day, "over_under": over_under, "points": points}
+
+    profile, streaks = player_profile_doc(), streaks_doc()
+    profile["game_log"] = [logged(day, "OVER") for day in ("2026-03-03", "2026-03-01", "2026-02-27", "2026-02-25", "2026-02-23")]
+    profile["game_log"][2] |= {"points": 20, "line": 20.0, "margin": 0.0}  # a push, which the table records as OVER
+    profile["game_log"].append(logged("2026-02-21", "UNDER", points=12))
+
+    def catalogue(streaks: dict[str, Any]) -> dict[str, bytes]:
+        return {"players/janedoe.json": dumped(profile), "streaks/today.json": dumped(streaks),
+                "streaks/2026-03-04.json": dumped(streaks)}
+
+    raw = catalogue(streaks)
+    assert contract.catalogue_violations(raw) == []
+    streaks["streaks"]["over"][0]["streak_length"] = 2  # a streak that stopped at the push
+    assert contract.catalogue_violations(catalogue(streaks))
+    streaks = streaks_doc()
+    streaks["streaks"]["over"] = []
+    assert contract.catalogue_violations(catalogue(streaks))  # a 5-game run left out
+    profile["game_log"][1]["over_under"] = "UNDER"
+    assert contract.catalogue_violations({**raw, "players/janedoe.json": dumped(profile)})  # listed, but a 1-game run
 
 
 def test_profiles_must_match_the_index():

@@ -72,7 +72,7 @@ def test_ignore_rules_follow_gitignore_semantics():
 
 def test_the_bundle_holds_the_function_and_nothing_test_only():
     files = bundle_files(REPO)
-    assert {"main.py", "requirements.txt", "phase6/__init__.py", "exporters/__init__.py"} <= set(files)
+    assert {"main.py", "requirements.txt", "phase6/__init__.py", "exporters/__init__.py", "schemas/defs.json"} <= set(files)
     assert not [f for f in files if f.startswith(("tests/", ".venv/", ".git/", "docs/")) or f.endswith(".pyc")]
 
 

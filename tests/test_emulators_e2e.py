@@ -3,7 +3,10 @@ over HTTP (binary and structured), writes to fake-gcs-server through the Cloud S
 in the Firestore emulator and publishes its completion event to the Pub/Sub emulator."""
 from __future__ import annotations
 
+import gzip
 import json
+import urllib.parse
+import urllib.request
 import uuid
 
 import orjson
@@ -39,7 +42,7 @@ def cloud(tmp_path_factory, fake_gcs_server, firestore_emulator, pubsub_emulator
         GOOGLE_CLOUD_PROJECT=PROJECT,
     )
     server.start()
-    yield server, bucket_name, subscriber, subscription
+    yield server, bucket_name, subscriber, subscription, fake_gcs_server.url
     server.stop()
 
 
@@ -61,7 +64,7 @@ def test_a_cloud_event_publishes_files_heartbeat_and_completion_event(cloud, str
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import firestore, storage
 
-    server, bucket_name, subscriber, subscription = cloud
+    server, bucket_name, subscriber, subscription, _ = cloud
     message_id = f"e2e-{uuid.uuid4().hex[:8]}"
     payload = {"export_types": ["daily-signals"], "target_date": day, "correlation_id": message_id}
     assert post_cloud_event(server.url, json.dumps(payload).encode(), message_id, structured=structured) == 200
@@ -81,3 +84,34 @@ def test_a_cloud_event_publishes_files_heartbeat_and_completion_event(cloud, str
     document = heartbeat.to_dict()
     assert document["status"] == "success" and document["exports"]["daily-signals"]["status"] == "ok"
     assert document["expires_at"] > document["last_beat"]
+
+
+def download(storage_url: str, bucket_name: str, name: str, accept_encoding: str | None) -> tuple[str | None, bytes]:
+    """A plain HTTP reader of the object's media: its Content-Encoding and the bytes it received."""
+    url = f"{storage_url}/download/storage/v1/b/{bucket_name}/o/{urllib.parse.quote(name, safe='')}?alt=media"
+    headers = {"Accept-Encoding": accept_encoding} if accept_encoding else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
+        return response.headers.get("Content-Encoding"), response.read()
+
+
+@pytest.mark.emulator
+def test_a_compressed_object_reads_the_same_for_readers_that_accept_gzip_and_those_that_do_not(cloud):
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    server, bucket_name, _, _, storage_url = cloud
+    message_id = f"e2e-{uuid.uuid4().hex[:8]}"
+    payload = {"export_types": ["daily-signals"], "target_date": "2026-03-04", "correlation_id": message_id}
+    assert post_cloud_event(server.url, json.dumps(payload).encode(), message_id) == 200
+
+    blob = storage.Client(project=PROJECT, credentials=AnonymousCredentials()).bucket(bucket_name).get_blob(
+        "v1/status.json")
+    assert blob is not None and blob.content_encoding == "gzip", server.log.read_text()
+    encoding, compressed = download(storage_url, bucket_name, "v1/status.json", "gzip")
+    assert encoding == "gzip" and len(compressed) == blob.size
+    plain_encoding, plain = download(storage_url, bucket_name, "v1/status.json", None)
+    assert plain_encoding is None and len(plain) >= 1024
+    assert json.loads(gzip.decompress(compressed)) == json.loads(plain) == json.loads(blob.download_as_bytes())
+    assert json.loads(plain)["overall_status"]
+    small_encoding, small = download(storage_url, bucket_name, "v1/signals/2026-03-04.json", "gzip")
+    assert small_encoding is None and json.loads(small)["signal"] == "favorable"  # under 1 KiB: stored as it is

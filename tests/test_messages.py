@@ -311,9 +311,10 @@ def test_every_problem_is_reported_at_once():
 
 
 def test_continuation_is_parsed():
-    request = accepted({"export_types": ["players"], "continuation": {"of": "run1", "attempt": 2, "cursor": {"offset": 50}}})
+    cursor = {"players": {"next_index": 50, "next_entity": "annsmith", "total": 240}}
+    request = accepted({"export_types": ["players"], "continuation": {"of": "run1", "attempt": 2, "cursor": cursor}})
     assert request.continuation is not None
-    assert (request.continuation.of, request.continuation.attempt, dict(request.continuation.cursor)) == ("run1", 2, {"offset": 50})
+    assert (request.continuation.of, request.continuation.attempt, dict(request.continuation.cursor)) == ("run1", 2, cursor)
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from phase6.catalog import ExportContext
 from phase6.runner import RunRequest
 from phase6.warehouse.duckdb_backend import DuckDBWarehouse
 from phase6.warehouse.schema import create_schema
+from phase6.storage.local import LocalBucket
 from tests.conftest import settings_for
 
 G = date(2026, 3, 4)
@@ -211,9 +212,10 @@ def demo_files(tmp_path_factory, demo_db):
         past = app.runner.run(RunRequest(("predictions",), date(2026, 2, 20), mode="replay"))
     finally:
         app.close()
-    folder = tmp_path / "bucket" / "v1" / "predictions"
-    return dict(record=record, past=past, today=(folder / f"{game_day}.json").read_bytes(),
-                pointer=(folder / "today.json").read_bytes(), past_file=json.loads((folder / "2026-02-20.json").read_text()))
+    bucket = LocalBucket(tmp_path / "bucket")
+    return dict(record=record, past=past, today=bucket.read(f"v1/predictions/{game_day}.json"),
+                pointer=bucket.read("v1/predictions/today.json"),
+                past_file=json.loads(bucket.read("v1/predictions/2026-02-20.json")))
 
 
 @pytest.mark.slow

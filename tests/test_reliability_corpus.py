@@ -96,6 +96,7 @@ CONTENT_CASES = [
     ("correlation-id-empty", {**OK, "correlation_id": ""}, "correlation_id: expected a non-empty string"),
     ("trigger-source-an-object", {**OK, "trigger_source": {"a": 1}}, "trigger_source: expected a non-empty string"),
     ("players-a-string", {"players": "true", "target_date": "2026-03-04"}, "players: expected true or false"),
+    ("force-a-string", {**OK, "force": "yes"}, "force: expected true or false"),
     ("zero-width-space-in-type", {**OK, "export_types": ["daily-signals\u200b"]}, r"'daily-signals\u200b'"),
     ("non-breaking-hyphen-in-type", {**OK, "export_types": ["daily\u2011signals"]}, "found unknown"),
     ("rtl-override-field", {**OK, "\u202eexport_types": ["x"]}, r"'\u202eexport_types': unknown field"),

@@ -22,6 +22,7 @@ from phase6.cli_state import run_rows
 from phase6.clock import utc_now
 from phase6.runner import RunRequest
 from phase6.state import open_state_url
+from phase6.storage.local import LocalBucket
 from tests.conftest import settings_for
 
 FANOUTS = ("tonight-players", "players")
@@ -61,7 +62,8 @@ def contract_problems(root: Path, objects: dict[str, object]) -> list[str]:
 
 def published(root: Path) -> dict[str, object]:
     """Every object under v1/, parsed (a partial object would not parse)."""
-    return {path.relative_to(root).as_posix(): orjson.loads(path.read_bytes()) for path in root.rglob("*.json")}
+    bucket = LocalBucket(root.parent)
+    return {info.name[len("v1/"):]: orjson.loads(bucket.read(info.name)) for info in bucket.list("v1/")}
 
 
 def kill_during_fanout(settings, root: Path, tmp_path: Path) -> subprocess.Popen:

@@ -125,8 +125,9 @@ def test_an_unopenable_state_store_does_not_stop_publishing(demo_db, tmp_path, c
                                                        "target_date": "2026-03-04"}, "state-down"))
     assert event.status == "success"
     assert {name: export["status"] for name, export in event.exports.items()} == {"daily-signals": "ok", "predictions": "ok"}
-    assert any("processed-message check skipped" in error and "state store unavailable" in error for error in event.errors)
-    assert any("the run goes on without it" in error for error in event.errors)
+    assert event.document()["degraded"] == ["state_store"]
+    assert any("processed-message check skipped" in error and "may run twice" in error for error in event.errors)
+    assert any("the run goes on without it" in error and "state store unavailable" in error for error in event.errors)
     assert (tmp_path / "bucket/v1/predictions/today.json").exists()
     assert any(record.getMessage().startswith("heartbeat ") for record in caplog.records)  # heartbeats degrade to logs
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from exporters import EXPORT_MODULES
+from exporters import EXPORT_MODULES, catalog
 from phase6.catalog import ContentGuard, Document, ExportSpec, Notice, Query
 from phase6.clock import Clock
 from phase6.config import Settings
@@ -62,7 +62,7 @@ def test_a_day_with_games_but_no_predictions_keeps_the_published_files(demo_app,
 
     after = bucket_bytes(tmp_path / "bucket" / "v1")
     assert {name: after[name] for name in GUARDED_FILES} == {name: published[name] for name in GUARDED_FILES}
-    assert event.status == "success"  # the contract has no status for it: the warnings say what was kept
+    assert event.status == "partial"  # a kept file: the export is ok, the run is not a success
     for name, dated in (("predictions", "predictions/2026-03-04.json"), ("best-bets", "best-bets/2026-03-04.json")):
         export = event.exports[name]
         assert export["status"] == "ok" and export["files"] == 0
@@ -131,3 +131,63 @@ def test_notices_and_guards_of_any_spec_reach_the_export_result_and_the_event_fo
     assert json.loads((tmp_path / "bucket/v1/fake/items.json").read_bytes()) == {"items": [0, 1, 2]}
     backends.warehouse.close()
     backends.state.close()
+
+
+WHOLE_EXPORT_TYPES = ",".join(name for name, spec in catalog().items() if spec.entities is None)
+
+
+def cli_run(*args: str):
+    from typer.testing import CliRunner
+
+    from phase6.cli import app
+
+    return CliRunner().invoke(app, ["run", "--date", "today", "--types", WHOLE_EXPORT_TYPES, *args])
+
+
+def remove_the_day_upstream(warehouse_file: Path, day: date) -> None:
+    """Every row dated `day` in every warehouse table: the day's data collapsed upstream."""
+    with duckdb.connect(str(warehouse_file)) as connection:
+        tables = connection.execute(
+            "SELECT table_schema, table_name FROM information_schema.columns WHERE column_name = 'game_date' "
+            "AND table_schema NOT IN ('phase6_demo') AND table_name IN (SELECT table_name FROM information_schema.tables "
+            "WHERE table_type = 'BASE TABLE')").fetchall()
+        for schema, table in tables:
+            connection.execute(f'DELETE FROM "{schema}"."{table}" WHERE game_date = ?', [day])
+
+
+def test_every_endpoint_declares_how_its_content_is_counted():
+    """Exports with whole-export documents (every path that is not per entity) have a content guard."""
+    unguarded = [name for name, spec in catalog().items()
+                 if spec.guard is None and any("{lookup}" not in path for path in spec.paths)]
+    assert unguarded == []
+
+
+def test_collapsed_upstream_data_never_replaces_published_files_without_force(cli_env, tmp_path):
+    """The day's rows vanish upstream: tonight/{date}.json and tonight/all-players.json would go from 180 players to 0
+    and signals/{date}.json to "No data available". Through the CLI, every such file is kept, named in a warning,
+    and the run is partial; `--force` replaces them, and says so."""
+    cli_env.close()
+    first = cli_run()
+    assert first.exit_code == 0, first.output + first.stderr
+    root = tmp_path / "bucket" / "v1"
+    published = {name: body for name, body in bucket_bytes(root).items() if name != "status.json"}
+    assert json.loads(published["tonight/all-players.json"])["total_players"] > 100
+    remove_the_day_upstream(tmp_path / "demo.duckdb", TODAY)
+
+    collapsed = cli_run()
+
+    after = bucket_bytes(root)
+    changed = [name for name in published if after[name] != published[name]]
+    assert changed == ["systems/models.json"]  # one day fewer of predictions in its 7-day window: not a collapse
+    assert "partial" in collapsed.stdout
+    for path in ("tonight/2026-03-04.json", "signals/2026-03-04.json", "predictions/2026-03-04.json"):
+        assert f"guarded {path}: kept the published file" in " ".join(collapsed.stderr.split())
+    record = json.loads(json.dumps(open_state_url(cli_env.settings.state_url).recent_runs(1)[0]))
+    assert record["status"] == "partial"
+    assert "tonight/all-players.json" in record["exports"]["tonight"]["kept"]
+
+    forced = cli_run("--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert "forced tonight/2026-03-04.json" in " ".join(forced.stderr.split())
+    assert json.loads((root / "tonight/all-players.json").read_bytes())["total_players"] == 0
+    assert json.loads((root / "signals/2026-03-04.json").read_bytes())["note"] == "No data available for this date"

@@ -25,7 +25,8 @@ ROWS = Query("rows", "SELECT x FROM demo.numbers WHERE x <= @limit ORDER BY x", 
 
 
 def dated(name: str):
-    return lambda ctx, rows: [Document(f"{name}/{ctx.target_date}.json", {"rows": rows["rows"]}, 300, "dated")]
+    """Fake bodies under paths outside the contract (a contract path's body must match its schema)."""
+    return lambda ctx, rows: [Document(f"fake/{name}/{ctx.target_date}.json", {"rows": rows["rows"]}, 300, "dated")]
 
 
 def broken(ctx, rows):
@@ -73,8 +74,8 @@ def test_success_writes_files_and_publishes_every_field(app, events):
                                  "trigger_source": "manual"}, "msg-1")
     event = handle(envelope, app, events)
     assert event.status == "success"
-    assert bucket_files(app) == ["v1/results/2026-03-04.json", "v1/signals/2026-03-04.json", "v1/status.json"]
-    assert orjson.loads(app.backends.bucket.read("v1/results/2026-03-04.json")) == {"rows": [{"x": 1}, {"x": 2}]}
+    assert bucket_files(app) == ["v1/fake/results/2026-03-04.json", "v1/fake/signals/2026-03-04.json", "v1/status.json"]
+    assert orjson.loads(app.backends.bucket.read("v1/fake/results/2026-03-04.json")) == {"rows": [{"x": 1}, {"x": 2}]}
     [line] = published(events)
     assert line == event.document()
     assert set(line) == {"run_id", "message_id", "correlation_id", "trigger_source", "mode", "target_date", "status",
@@ -157,7 +158,7 @@ def test_phase5_event_runs_the_tonight_set(app, events):
     assert event.trigger_source == "phase5"
     assert event.exports["daily-signals"]["status"] == "ok"
     assert event.exports["tonight"]["status"] == "skipped"  # not in the fake catalogue
-    assert bucket_files(app) == ["v1/signals/2026-03-04.json", "v1/status.json"]
+    assert bucket_files(app) == ["v1/fake/signals/2026-03-04.json", "v1/status.json"]
 
 
 def test_crash_inside_the_runner_still_emits_an_event(app, events, monkeypatch):
@@ -171,7 +172,7 @@ def test_crash_inside_the_runner_still_emits_an_event(app, events, monkeypatch):
     assert published(events)[0]["status"] == "failed"
 
 
-@pytest.mark.parametrize("backend, method, error", [("warehouse", "query", WarehouseError), ("bucket", "stat", StorageError)])
+@pytest.mark.parametrize("backend, method, error", [("warehouse", "query", WarehouseError), ("bucket", "write", StorageError)])
 def test_nothing_could_start_raises_for_redelivery(app, events, monkeypatch, backend, method, error):
     def unreachable(*args, **kwargs):
         raise error("connection refused")

@@ -1,7 +1,7 @@
 """Every SQL statement the project can send to BigQuery, resolved by Google's ZetaSQL analyser (BigQuery's SQL
 front end) against the production table definitions, with its named parameters declared as the adapter types
 them: each export's queries and its materialization's reads on a live day and on a replayed day, the backfill's
-range reads for a full chunk, and the schema preflight's reads. A statement the analyser rejects fails with the
+range reads for a full chunk, the schema preflight's reads and the infrastructure probe's query. A statement the analyser rejects fails with the
 analyser's own message."""
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from exporters import catalog
 from phase6.backfill import DEFAULT_CHUNK_DAYS, chunk_slices, dated_export_types, days_between
 from phase6.clock import Clock
 from phase6.config import Settings
+from phase6.probe import PROBE_SQL
 from phase6.catalog import ExportContext
 from phase6.runner import Backends, Runner
 from phase6.warehouse.bigquery_backend import columns_statements, parameter_type
@@ -74,13 +75,14 @@ def preflight_statements_as_sent() -> list[Statement]:
     return [statement(label, sql, params) for label, sql, params in columns_statements(sorted(TABLES))]
 
 
-EVERY_STATEMENT = [*export_statements(), *range_read_statements(), *preflight_statements_as_sent(), view_statement()]
+EVERY_STATEMENT = [*export_statements(), *range_read_statements(), *preflight_statements_as_sent(),
+                   statement("probe.warehouse", PROBE_SQL, {}), view_statement()]
 STATEMENTS = distinct(EVERY_STATEMENT)
 
 
 def test_the_inventory_covers_every_kind_of_statement():
     kinds = {item.label.split(".", 1)[0] for item in EVERY_STATEMENT}
-    assert set(catalog()) | {"extract", "preflight", "view"} <= kinds
+    assert set(catalog()) | {"extract", "preflight", "probe", "view"} <= kinds
     assert len([item for item in STATEMENTS if item.label.startswith("extract.")]) >= 15
 
 

@@ -37,11 +37,8 @@ def all_fresh() -> dict[str, ObjectInfo]:
     return {export_type: info(candidates[0], timedelta(minutes=5)) for export_type, candidates in status.probe_paths(G)}
 
 
-def build(probes, live=None):
-    return status.build_status(
-        generated_at=NOW, game_day=G, publisher_build="build-7", run=RUN, probes=probes,
-        live_probe=live if live is not None else info("live/latest.json", timedelta(hours=50)),
-    )
+def build(probes):
+    return status.build_status(generated_at=NOW, game_day=G, publisher_build="build-7", run=RUN, probes=probes)
 
 
 def test_healthy_when_every_probe_is_fresh():
@@ -54,8 +51,8 @@ def test_healthy_when_every_probe_is_fresh():
     assert [entry["export_type"] for entry in body["endpoints"]] == ORDER
     assert all(entry["status"] == "ok" and entry["age_seconds"] == 300 for entry in body["endpoints"])
     assert list(body["services"]) == ["tonight_data", "grading", "predictions", "live_data"]
-    live = body["services"]["live_data"]
-    assert live["status"] == "healthy" and live["age_minutes"] == 3000.0 and live["is_stale"] is False
+    assert all(service == {"status": "healthy", "message": "Last updated 0.1 hours ago", "last_update": NOW - timedelta(minutes=5),
+                           "age_minutes": 5.0, "is_stale": False} for service in body["services"].values())
 
 
 def test_sla_table():
@@ -97,10 +94,30 @@ def test_missing_endpoint_is_unhealthy_and_stale():
     assert sorted(issue["severity"] for issue in body["known_issues"]) == ["degraded", "unhealthy"]
 
 
-def test_missing_live_object_only_affects_its_service():
-    body = status.build_status(generated_at=NOW, game_day=G, publisher_build=None, run=RUN, probes=all_fresh(), live_probe=None)
-    assert body["services"]["live_data"]["status"] == "unhealthy"
-    assert body["overall_status"] == "healthy" and body["publisher_build"] is None
+def test_each_service_follows_its_endpoint():
+    """tonight_data ← tonight, grading ← results, predictions ← predictions, live_data ← live-grading."""
+    probes = all_fresh()
+    probes["results"] = info("results/latest.json", timedelta(hours=31))
+    probes["live-grading"] = info("live-grading/latest.json", timedelta(hours=27))
+    probes["tonight"] = None
+    services = build(probes)["services"]
+    assert (services["grading"]["status"], services["grading"]["is_stale"], services["grading"]["age_minutes"]) == (
+        "degraded", True, 1860.0)
+    assert (services["live_data"]["status"], services["live_data"]["is_stale"]) == ("degraded", True)
+    assert services["live_data"]["last_update"] == NOW - timedelta(hours=27)
+    assert (services["tonight_data"]["status"], services["tonight_data"]["last_update"]) == ("unhealthy", None)
+    assert services["predictions"]["status"] == "healthy"
+
+
+def test_only_the_endpoint_probes_make_the_status_unhealthy():
+    """A stale live-grading degrades overall and live_data alike; nothing outside the 15 probes is looked at."""
+    body = status.build_status(generated_at=NOW, game_day=G, publisher_build=None, run=RUN, probes=all_fresh())
+    assert body["overall_status"] == "healthy" and body["services"]["live_data"]["status"] == "healthy"
+    assert body["publisher_build"] is None
+    probes = all_fresh()
+    probes["live-grading"] = None
+    body = build(probes)
+    assert body["overall_status"] == body["services"]["live_data"]["status"] == "unhealthy"
 
 
 def test_missing_dated_probe_reports_the_first_candidate():
@@ -155,11 +172,13 @@ def test_collect_probes_on_a_local_bucket(tmp_path):
     for name in ("v1/picks/2026-03-03.json", "v1/tonight/player/x.json", "v1/tonight/player/2026-03-04/x.json",
                  "v1/results/latest.json"):
         bucket.write(name, b"{}", cache_control="public, max-age=60")
-    probes, live = status.collect_probes(bucket, "v1/", G)
+    bucket.write("v1/live/latest.json", b"{}", cache_control="public, max-age=60")  # the legacy publisher's; not probed
+    probes = status.collect_probes(bucket, "v1/", G)
+    assert list(probes) == ORDER
     assert probes["subset-picks"].name == "picks/2026-03-03.json"
     assert probes["tonight-players"].name == "tonight/player/x.json"
     assert probes["results"].name == "results/latest.json"
-    assert probes["predictions"] is None and live is None
+    assert probes["predictions"] is None
 
 
 def test_bodies_pass_the_contract_checks():

@@ -58,13 +58,18 @@ def test_over_under_runs_from_the_most_recent_game():
     assert body["summary"]["longest_over"] == 6 and body["summary"]["total_over_streaks"] == 2
 
 
-def test_a_push_breaks_the_run():
+def test_a_push_counts_as_the_table_records_it():
+    """The label is over_under_result: a push (points == line) filed as OVER continues an OVER run and breaks an
+    UNDER run; its margin of 0 counts in avg_margin."""
     amy = games("amy", "OOOOOO")
-    amy[2].update(points=20, points_line=20.0)  # filed as OVER by the table, but on the line
-    bob = games("bob", "OOOOO")
-    bob[4].update(points=20, points_line=20.0)  # a push before a run of four
-    over = streaks.shape(CTX, amy + bob, [], {})["streaks"]["over"]
-    assert [(entry["player_lookup"], entry["streak_length"]) for entry in over] == [("bob", 4)]
+    amy[2].update(points=20, points_line=20.0)
+    cal = games("cal", "UUUUUU")
+    cal[1].update(points=20, points_line=20.0, over_under_result="OVER")
+    body = streaks.shape(CTX, amy + cal, [], {})["streaks"]
+    assert [(entry["player_lookup"], entry["streak_length"]) for entry in body["over"]] == [("amy", 6)]
+    assert body["over"][0]["games"][2] == {"game_date": "2026-03-01", "points": 20, "line": 20.0, "opponent": "T02"}
+    assert body["over"][0]["avg_margin"] == round((5 * 4.5 + 0) / 6, 1)
+    assert body["under"] == []  # cal: UNDER, then the push filed as OVER ends the run at 1
 
 
 def test_ties_order_by_margin_then_lookup():

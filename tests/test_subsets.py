@@ -17,6 +17,7 @@ from phase6.catalog import ExportContext
 from phase6.runner import RunRequest
 from phase6.vocab import SUBSETS
 from phase6.warehouse.schema import create_schema
+from phase6.storage.local import LocalBucket
 from tests.conftest import settings_for
 from tests.support import forbidden_tokens
 
@@ -322,7 +323,7 @@ def run(tmp_path: Path, warehouse: Path, target: date = G, mode: str = "live"):
             "SELECT version_id, COUNT(*) AS n FROM nba_predictions.current_subset_picks GROUP BY version_id ORDER BY version_id")
     finally:
         app.close()
-    body = json.loads((tmp_path / "bucket" / "v1" / "picks" / f"{target}.json").read_text())
+    body = json.loads(LocalBucket(tmp_path / "bucket").read(f"v1/picks/{target}.json"))
     return record.exports["subset-picks"], versions, body
 
 
@@ -394,8 +395,8 @@ def demo_picks(tmp_path_factory, demo_db):
         game_day = app.clock.game_day()
         before = app.backends.warehouse.query(count, {"d": game_day})
         first = app.runner.run(RunRequest(("subset-picks", "subset-definitions"), game_day))
-        body = json.loads((tmp_path / "bucket" / "v1" / "picks" / f"{game_day}.json").read_text())
-        definitions = json.loads((tmp_path / "bucket" / "v1" / "systems" / "subsets.json").read_text())
+        body = json.loads(app.backends.bucket.read(f"v1/picks/{game_day}.json"))
+        definitions = json.loads(app.backends.bucket.read("v1/systems/subsets.json"))
         after_first = app.backends.warehouse.query(count, {"d": game_day})
         app.runner.run(RunRequest(("subset-picks",), game_day))
         after_second = app.backends.warehouse.query(count, {"d": game_day})

@@ -10,9 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterator
 from urllib.parse import quote
 
-from google.api_core.exceptions import GoogleAPIError
 from google.api_core.retry import Retry, if_transient_error
-from google.auth.exceptions import GoogleAuthError
 from google.cloud import firestore
 
 from ..breakers import DEFAULT_POLICY, BreakerPolicy, after_outcome, current
@@ -56,9 +54,12 @@ class FirestoreState:
     def _errors(self, action: str) -> Iterator[None]:
         try:
             yield
-        # ValueError: the library's complaint when a transaction that could not begin cannot be rolled back either.
-        except (GoogleAPIError, GoogleAuthError, ValueError) as error:
-            raise StateError(f"Firestore {action} failed: {error}") from error
+        except StateError:
+            raise
+        # Anything else the client or a stored document throws (API and auth errors, a transaction that could not
+        # begin nor roll back, a document missing a field) is this adapter's error.
+        except Exception as error:
+            raise StateError(f"Firestore {action} failed: {type(error).__name__}: {error}") from error
 
     def _doc(self, collection: str, key: str) -> firestore.DocumentReference:
         return self._client.collection(collection).document(quote(key, safe=""))
@@ -122,7 +123,7 @@ class FirestoreState:
     def breakers(self, now: datetime) -> list[Breaker]:
         with self._errors("listing breakers"):
             snapshots = list(self._client.collection(BREAKERS).stream(**self._calls))
-        found = [breaker_from_document(snapshot.get("export_type"), snapshot.to_dict()) for snapshot in snapshots]
+            found = [breaker_from_document(snapshot.get("export_type"), snapshot.to_dict()) for snapshot in snapshots]
         return sorted((current(breaker, now) for breaker in found), key=lambda breaker: breaker.export_type)
 
     # Leases
@@ -172,6 +173,16 @@ class FirestoreState:
                 merge=True,
                 **self._calls,
             )
+
+    def release_message(self, message_id: str, run_id: str) -> None:
+        ref = self._doc(MESSAGES, message_id)
+
+        def release(transaction: firestore.Transaction) -> None:
+            existing = self._get(ref, transaction)
+            if existing and existing["state"] == "running" and existing.get("run_id") == run_id:
+                transaction.delete(ref)
+
+        self._transact(f"releasing message {message_id}", release)
 
     # Durations
 

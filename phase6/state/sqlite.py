@@ -63,6 +63,10 @@ CREATE TABLE IF NOT EXISTS published (
 """
 
 
+# How long a call waits for another writer's lock before failing (then the delivery goes on without the store).
+BUSY_TIMEOUT_SECONDS = 5.0
+
+
 class SQLiteState:
     def __init__(self, path: Path, policy: BreakerPolicy = DEFAULT_POLICY):
         self.path = path
@@ -70,7 +74,7 @@ class SQLiteState:
         self._lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
+            self._db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a commit no longer waits on fsync
             self._db.executescript(_SCHEMA)
@@ -79,11 +83,15 @@ class SQLiteState:
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for one call; every failure inside (the database's, or a corrupt document's) is a
+        StateError."""
         with self._lock:
             try:
                 yield self._db
-            except sqlite3.Error as error:
-                raise StateError(f"state store {self.path}: {error}") from error
+            except StateError:
+                raise
+            except Exception as error:
+                raise StateError(f"state store {self.path}: {type(error).__name__}: {error}") from error
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -109,14 +117,14 @@ class SQLiteState:
     def get_run(self, run_id: str) -> dict[str, Any] | None:
         with self._read() as db:
             row = db.execute("SELECT document FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        return orjson.loads(row[0]) if row else None
+            return orjson.loads(row[0]) if row else None
 
     def recent_runs(self, limit: int = 20) -> list[dict[str, Any]]:
         with self._read() as db:
             rows = db.execute(
                 "SELECT document FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ?", (limit,)
             ).fetchall()
-        return [orjson.loads(row[0]) for row in rows]
+            return [orjson.loads(row[0]) for row in rows]
 
     # Heartbeats
 
@@ -135,7 +143,7 @@ class SQLiteState:
             rows = db.execute(
                 "SELECT document FROM heartbeats ORDER BY last_beat DESC, run_id DESC LIMIT ?", (limit,)
             ).fetchall()
-        return [_times(orjson.loads(row[0]), HEARTBEAT_TIME_FIELDS) for row in rows]
+            return [_times(orjson.loads(row[0]), HEARTBEAT_TIME_FIELDS) for row in rows]
 
     # Breakers
 
@@ -160,7 +168,7 @@ class SQLiteState:
     def breakers(self, now: datetime) -> list[Breaker]:
         with self._read() as db:
             rows = db.execute("SELECT export_type, document FROM breakers ORDER BY export_type").fetchall()
-        return [current(_breaker_from(row[0], orjson.loads(row[1])), now) for row in rows]
+            return [current(_breaker_from(row[0], orjson.loads(row[1])), now) for row in rows]
 
     def _breaker(self, db: sqlite3.Connection, export_type: str) -> Breaker:
         row = db.execute("SELECT document FROM breakers WHERE export_type = ?", (export_type,)).fetchone()
@@ -214,6 +222,13 @@ class SQLiteState:
                 (message_id, _dumps(claim)),
             )
 
+    def release_message(self, message_id: str, run_id: str) -> None:
+        with self._transaction() as db:
+            row = db.execute("SELECT document FROM messages WHERE message_id = ?", (message_id,)).fetchone()
+            claim = orjson.loads(row[0]) if row else {}
+            if claim.get("state") == "running" and claim.get("run_id") == run_id:
+                db.execute("DELETE FROM messages WHERE message_id = ?", (message_id,))
+
     # Durations
 
     def record_duration(self, export_type: str, seconds: float, now: datetime) -> None:
@@ -229,7 +244,7 @@ class SQLiteState:
     def expected_duration(self, export_type: str) -> float | None:
         with self._read() as db:
             row = db.execute("SELECT seconds FROM durations WHERE export_type = ?", (export_type,)).fetchone()
-        return high_percentile(orjson.loads(row[0])) if row else None
+            return high_percentile(orjson.loads(row[0])) if row else None
 
     # Published hashes
 
@@ -238,7 +253,7 @@ class SQLiteState:
             rows = db.execute(
                 "SELECT name, hash FROM published WHERE name IN (SELECT value FROM json_each(?))", (_dumps(names),)
             ).fetchall()
-        return dict(rows)
+            return dict(rows)
 
     def record_published(self, hashes: dict[str, str]) -> None:
         with self._transaction() as db:

@@ -1,12 +1,14 @@
-"""Cloud Storage as the bucket: one upload call carries the media, content type and Cache-Control.
+"""Cloud Storage as the bucket: one upload call carries the media, content type, content encoding and Cache-Control.
 
+A compressed object is served compressed to readers that accept gzip and decompressed by Cloud Storage for the
+others (decompressive transcoding); the client library asks for gzip and decodes, so `read()` returns the body.
 Retries use the client library's own policy (DEFAULT_RETRY); repeating a whole-object upload is harmless.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from .base import JSON_CONTENT_TYPE, ObjectInfo, StorageError
+from .base import JSON_CONTENT_TYPE, ObjectInfo, StorageError, stored_form
 
 
 class GCSBucket:
@@ -14,16 +16,21 @@ class GCSBucket:
         from google.cloud import storage
         from google.cloud.storage.retry import DEFAULT_RETRY
 
-        self._client = client or storage.Client()
-        self._bucket = self._client.bucket(bucket_name)
+        try:  # missing credentials or project fail here
+            self._client = client or storage.Client()
+            self._bucket = self._client.bucket(bucket_name)
+        except Exception as error:
+            raise StorageError(f"cannot open bucket gs://{bucket_name}: {error}") from error
         self._retry = DEFAULT_RETRY
         self._timeout = timeout
 
     def write(self, name: str, data: bytes, *, cache_control: str, content_type: str = JSON_CONTENT_TYPE) -> None:
+        stored, encoding = stored_form(data, content_type)
         blob = self._bucket.blob(name)
         blob.cache_control = cache_control
+        blob.content_encoding = encoding
         try:
-            blob.upload_from_string(data, content_type=content_type, retry=self._retry, timeout=self._timeout)
+            blob.upload_from_string(stored, content_type=content_type, retry=self._retry, timeout=self._timeout)
         except Exception as error:
             raise StorageError(f"upload of {name} failed: {error}") from error
 
@@ -60,4 +67,5 @@ def _info(blob: Any) -> ObjectInfo:
         updated=blob.updated,
         cache_control=blob.cache_control,
         content_type=blob.content_type,
+        content_encoding=blob.content_encoding,
     )

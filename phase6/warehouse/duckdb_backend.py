@@ -22,7 +22,10 @@ _PARAM = re.compile(r"\$(\w+)")
 @lru_cache(maxsize=512)
 def to_duckdb(sql: str) -> str:
     """Transpile one BigQuery statement to DuckDB (cached per statement)."""
-    statements = sqlglot.parse(sql, read="bigquery")
+    try:
+        statements = sqlglot.parse(sql, read="bigquery")
+    except sqlglot.errors.SqlglotError as error:
+        raise WarehouseError(f"cannot read the SQL: {error}") from error
     if len(statements) != 1:
         raise WarehouseError(f"expected exactly one SQL statement, found {len(statements)}")
     return statements[0].transform(_count_if_never_null).transform(_float_literals).sql(dialect="duckdb")
@@ -48,7 +51,10 @@ class DuckDBWarehouse:
     def __init__(self, path: Path, read_only: bool = False):
         if not path.exists():
             raise WarehouseError(f"DuckDB warehouse {path} does not exist; build it with `python -m phase6 demo`")
-        self._use(duckdb.connect(str(path), read_only=read_only), path)
+        try:  # a corrupt file, or one locked by another process, fails here
+            self._use(duckdb.connect(str(path), read_only=read_only), path)
+        except duckdb.Error as error:
+            raise WarehouseError(f"cannot open DuckDB warehouse {path}: {error}") from error
 
     @classmethod
     def over(cls, connection: duckdb.DuckDBPyConnection) -> "DuckDBWarehouse":
@@ -72,17 +78,18 @@ class DuckDBWarehouse:
         return cursor
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None, *, label: str = "") -> Rows:
-        statement = to_duckdb(sql)
-        bound = {name: _bind(value) for name, value in (params or {}).items() if name in _PARAM.findall(statement)}
-        try:
+        try:  # values are converted while they are fetched, so a bad value fails in fetchall()
+            statement = to_duckdb(sql)
+            bound = {name: _bind(value) for name, value in (params or {}).items() if name in _PARAM.findall(statement)}
             result = self._cursor().execute(statement, bound)
-        except duckdb.Error as error:
+            columns = [column[0] for column in result.description]
+            arrays = {column[0] for column in result.description if getattr(column[1], "id", None) == "list"}
+            rows = result.fetchall()
+        except (duckdb.Error, WarehouseError) as error:
             raise WarehouseError(f"query {label or '(unnamed)'} failed: {error}") from error
-        columns = [column[0] for column in result.description]
-        arrays = {column[0] for column in result.description if getattr(column[1], "id", None) == "list"}
         return [{name: [] if value is None and name in arrays else plain_value(value)  # a NULL array, as BigQuery
                  for name, value in zip(columns, row)}                                 # returns it: empty
-                for row in result.fetchall()]
+                for row in rows]
 
     def insert_rows(self, table: str, rows: Rows) -> None:
         if not rows:
