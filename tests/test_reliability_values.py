@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from phase6 import contract
 from phase6.cli import app
 from phase6.state import open_state_url
+from phase6.storage.local import LocalBucket
 from tests.test_reliability_injection import PLAYER_TABLES
 
 TODAY = date(2026, 3, 4)
@@ -29,7 +30,10 @@ def run_all():
 
 
 def bucket_bytes(root: Path) -> dict[str, bytes]:
-    return {path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*.json")}
+    """The bodies under a local bucket's v1/ folder as readers get them (large ones are stored gzip-compressed)."""
+    bucket = LocalBucket(root.parent)
+    names = (path.relative_to(root).as_posix() for path in root.rglob("*.json"))
+    return {name: bucket.read(f"{root.name}/{name}") for name in names}
 
 
 def plant_bad_values(warehouse: Path) -> dict[str, str]:
