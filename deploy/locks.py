@@ -23,6 +23,7 @@ LOCKS = [
     ("requirements-installer.txt", "requirements-installer-lock.txt"),
     ("requirements.txt", "requirements-lock.txt"),
     ("requirements-dev.txt", "requirements-dev-lock.txt"),
+    ("tools/bqemulator/requirements.txt", "tools/bqemulator/requirements-lock.txt"),  # the tests' BigQuery emulator
 ]
 EXTRAS_PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\[[^\]]+\](?P<rest>==.*)$")
 

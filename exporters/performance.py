@@ -55,11 +55,12 @@ ORDER BY system_id, game_date
 TIERS_QUERY = Query("tiers", """
 SELECT system_id,
        CASE WHEN edge >= 5 THEN 'high_quality' WHEN edge >= 3 THEN 'medium_quality' ELSE 'low_quality' END AS tier,
-       COUNT(*) AS picks, COUNTIF(prediction_correct) AS wins, SUM(edge) AS edge_sum, SUM(abs_error) AS error_sum
+       COUNT(*) AS picks, COUNTIF(prediction_correct) AS wins,
+       CAST(SUM(edge) AS FLOAT64) AS edge_sum, CAST(SUM(abs_error) AS FLOAT64) AS error_sum
 FROM (
   SELECT system_id, prediction_correct,
-         CAST(ABS(predicted_points - line_value) AS FLOAT64) AS edge,
-         CAST(ABS(predicted_points - actual_points) AS FLOAT64) AS abs_error
+         ABS(predicted_points - line_value) AS edge,
+         ABS(predicted_points - actual_points) AS abs_error
   FROM nba_predictions.prediction_accuracy
   WHERE game_date > @from_date AND game_date <= @as_of_date
     AND recommendation IN ('OVER', 'UNDER') AND prediction_correct IS NOT NULL AND line_value IS NOT NULL

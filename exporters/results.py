@@ -13,14 +13,18 @@ RESULTS = Published("results/{date}.json", "results", max_age=86400, short_max_a
 OVER_UNDER = ("OVER", "UNDER")
 
 GRADED_SQL = """
+WITH fs AS (
+  SELECT player_lookup, game_id, is_home, days_rest, features
+  FROM nba_predictions.ml_feature_store_v2
+  WHERE game_date = @target_date
+)
 SELECT pa.player_lookup, pa.game_id, pa.team_abbr, pa.opponent_team_abbr, pa.predicted_points, pa.actual_points,
        pa.line_value, pa.recommendation, pa.prediction_correct, pa.absolute_error, pa.signed_error,
        pa.confidence_score, pa.minutes_played, pa.within_3_points, pa.within_5_points,
        fs.game_id IS NOT NULL AS has_features, fs.is_home, fs.days_rest,
        fs.features[SAFE_OFFSET(2)] AS season_ppg, fs.features[SAFE_OFFSET(16)] AS back_to_back_flag
 FROM nba_predictions.prediction_accuracy AS pa
-LEFT JOIN nba_predictions.ml_feature_store_v2 AS fs
-  ON fs.game_date = @target_date AND fs.player_lookup = pa.player_lookup AND fs.game_id = pa.game_id
+LEFT JOIN fs ON fs.player_lookup = pa.player_lookup AND fs.game_id = pa.game_id
 WHERE pa.game_date = @target_date AND pa.system_id = @champion_system_id
 ORDER BY pa.game_id, pa.player_lookup, pa.line_value
 """

@@ -144,6 +144,7 @@ from .cli_backfill import backfill  # noqa: E402
 from .cli_runtime import publish, serve  # noqa: E402
 from .cli_ops import report, status  # noqa: E402
 from .cli_state import breakers, runs  # noqa: E402
+from .cli_preflight import preflight  # noqa: E402
 
 app.command()(serve)
 app.command()(publish)
@@ -152,6 +153,7 @@ app.command()(breakers)
 app.command()(status)
 app.command()(report)
 app.command()(backfill)
+app.command()(preflight)
 app.add_typer(schedules_app, name="schedules")
 app.add_typer(monitoring_app, name="monitoring")
 

@@ -15,12 +15,13 @@ from .storage import Bucket, StorageError
 from .warehouse import Warehouse, WarehouseError
 
 PROBE_OBJECT = "probes/writable.json"
+PROBE_SQL = "SELECT 1 AS ok"
 
 
 def infrastructure_fault(warehouse: Warehouse, bucket: Bucket, now: datetime) -> str | None:
     """None when the warehouse answers and the bucket takes a write; else what failed."""
     try:
-        warehouse.query("SELECT 1 AS ok", label="preflight")
+        warehouse.query(PROBE_SQL, label="preflight")
     except WarehouseError as error:
         return f"warehouse unreachable: {error}"
     try:

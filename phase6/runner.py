@@ -36,6 +36,7 @@ from .state import StateStore
 from .state.tolerant import TolerantState
 from .storage import Bucket
 from .warehouse import Warehouse
+from .warehouse.preflight import schema_preflight
 
 log = logging.getLogger("phase6.runner")
 
@@ -187,12 +188,15 @@ class Runner:
         self.fanout_chunk = fanout_chunk
         self.beat_interval = beat_interval
         self.wall_clock = wall_clock
+        # Before the first export: export type → error for exports the warehouse's schema cannot serve.
+        self.schema_preflight: Callable[[Warehouse, list[ExportSpec]], dict[str, str]] | None = schema_preflight
         self._uploads: ThreadPoolExecutor | None = None
 
     def with_warehouse(self, warehouse: Warehouse) -> "Runner":
         """The same runner reading another warehouse (a replay's snapshot); it shares this runner's upload pool."""
         twin = copy.copy(self)
         twin.backends = replace(self.backends, warehouse=warehouse)
+        twin.schema_preflight = None  # a snapshot is created from the definitions the preflight compares with
         twin._uploads = self._upload_pool()
         return twin
 
@@ -239,10 +243,13 @@ class Runner:
             scope.progress = progress
         heartbeat.beat()
         with heartbeat.ticking():
+            skipped = self.schema_preflight(self.backends.warehouse, specs) if self.schema_preflight else {}
             for done, spec in enumerate(specs):
                 heartbeat.beat(current_export=spec.name, progress={"done": done, "total": len(specs)}, entities=None)
                 if record.infrastructure_fault:
                     record.exports[spec.name] = ExportResult(status="skipped", error=f"not started: {record.infrastructure_fault}")
+                elif spec.name in skipped:
+                    record.exports[spec.name] = ExportResult(status="skipped", error=skipped[spec.name])
                 else:
                     record.exports[spec.name] = self._run_guarded(spec, scope)
                 heartbeat.beat(exports=_public(record.exports))

@@ -15,7 +15,7 @@ from phase6.config import Settings
 from phase6.warehouse.duckdb_backend import DuckDBWarehouse
 from phase6.warehouse.schema import create_schema
 
-pytest_plugins = ["tests.servers"]  # emulator fixtures, started once per session
+pytest_plugins = ["tests.servers", "tests.bigquery_servers"]  # emulator fixtures, started once per session
 
 DEMO_NOW = "2026-03-04T18:00:00+00:00"  # 13:00 ET on the demo's as-of day
 

@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, NoReturn
+from typing import Callable, Iterator, Mapping, NoReturn
 
 import duckdb
 import pytest
@@ -82,9 +82,12 @@ def answers(url: str) -> bool:
         return False
 
 
-def start_server(name: str, argv: list[str], ready_path: str, port: int, workdir: Path) -> tuple[Server, subprocess.Popen]:
+def start_server(name: str, argv: list[str], ready_path: str, port: int, workdir: Path, *,
+                 env: Mapping[str, str] | None = None,
+                 ready: Callable[[], bool] | None = None) -> tuple[Server, subprocess.Popen]:
+    """Start `argv` and wait until `ready()` (default: GET ready_path answers 200). `env` adds variables."""
     log = workdir / f"{name}.log"
-    env = {**os.environ, "CLOUDSDK_CONFIG": str(workdir / "gcloud")}
+    env = {**os.environ, "CLOUDSDK_CONFIG": str(workdir / "gcloud"), **(env or {})}
     started = time.monotonic()
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -94,7 +97,7 @@ def start_server(name: str, argv: list[str], ready_path: str, port: int, workdir
     while time.monotonic() - started < START_TIMEOUT_SECONDS:
         if process.poll() is not None:
             unavailable(f"{name} exited with {process.returncode}: {log.read_text(errors='replace')[-2000:]}")
-        if answers(url):
+        if ready() if ready else answers(url):
             return Server(name, port, process.pid, time.monotonic() - started, log), process
         time.sleep(0.1)
     stop_server(process)

@@ -19,6 +19,9 @@ REPO = Path(__file__).resolve().parent.parent
 RUNTIME, RUNTIME_LOCK = REPO / "requirements.txt", REPO / "requirements-lock.txt"
 DEV, DEV_LOCK = REPO / "requirements-dev.txt", REPO / "requirements-dev-lock.txt"
 INSTALLER, INSTALLER_LOCK = REPO / "requirements-installer.txt", REPO / "requirements-installer-lock.txt"
+EMULATOR, EMULATOR_LOCK = REPO / "tools/bqemulator/requirements.txt", REPO / "tools/bqemulator/requirements-lock.txt"
+COMPILED = [(RUNTIME, RUNTIME_LOCK), (DEV, DEV_LOCK), (EMULATOR, EMULATOR_LOCK)]
+COMPILED_IDS = ["runtime", "dev", "bqemulator"]
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[(?P<extras>[^\]]+)\])?==(?P<version>\S+?)(?:\s*;.*?)?\s*\\?$")
 
 
@@ -70,7 +73,7 @@ def direct_requirements(path: Path) -> list[Requirement]:
     return [Requirement(line) for line in lines if line and not line.startswith("-")]
 
 
-@pytest.mark.parametrize("requirements, lock", [(RUNTIME, RUNTIME_LOCK), (DEV, DEV_LOCK)], ids=["runtime", "dev"])
+@pytest.mark.parametrize("requirements, lock", COMPILED, ids=COMPILED_IDS)
 def test_every_direct_requirement_is_pinned_within_its_range(requirements, lock):
     pins = read_lock(lock)
     problems = []
@@ -83,14 +86,14 @@ def test_every_direct_requirement_is_pinned_within_its_range(requirements, lock)
     assert problems == []
 
 
-@pytest.mark.parametrize("requirements, lock", [(RUNTIME, RUNTIME_LOCK), (DEV, DEV_LOCK)], ids=["runtime", "dev"])
+@pytest.mark.parametrize("requirements, lock", COMPILED, ids=COMPILED_IDS)
 def test_every_pin_is_hashed_and_reached_from_the_requirements(requirements, lock):
     """No pin without a hash, and no stale pin: each one is required directly or by another pin."""
     pins = read_lock(lock)
     assert pins, f"{lock.name} pins nothing"
     unhashed = sorted(name for name, pin in pins.items() if not pin.hashes)
     assert unhashed == [], f"{lock.name}: pins without --hash"
-    reached = {f"-r {requirements.name}"}
+    reached = {f"-r {requirements.relative_to(REPO).as_posix()}"}
     for name, pin in pins.items():
         for source in pin.via:
             if source.startswith("-c"):
@@ -182,7 +185,8 @@ def test_one_documented_command_refreshes_every_lock():
 
     recipe = (REPO / "Makefile").read_text().split("\nlocks:", 1)[1].split("\n\n", 1)[0]
     assert "deploy/locks.py" in recipe
-    assert locks.LOCKS == [(INSTALLER.name, INSTALLER_LOCK.name), (RUNTIME.name, RUNTIME_LOCK.name), (DEV.name, DEV_LOCK.name)]
+    assert locks.LOCKS == [(path.relative_to(REPO).as_posix(), lock.relative_to(REPO).as_posix())
+                           for path, lock in [(INSTALLER, INSTALLER_LOCK), *COMPILED]]
 
 
 def test_the_lock_compiler_writes_a_plain_twin_before_each_extras_pin():

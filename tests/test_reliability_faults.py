@@ -266,4 +266,5 @@ def test_bigquery_calls_carry_the_library_retry_policies_cut_to_the_adapter_time
     for options in calls:
         assert options["timeout"] == 120.0
         assert options["retry"]._predicate is DEFAULT_RETRY._predicate and options["retry"]._timeout == 120.0
-        assert options["job_retry"]._predicate is DEFAULT_JOB_RETRY._predicate and options["job_retry"]._timeout == 120.0
+    assert calls[0]["job_retry"] is None  # else client.query wraps jobs.insert in an uncut 600 s retry
+    assert calls[1]["job_retry"]._predicate is DEFAULT_JOB_RETRY._predicate and calls[1]["job_retry"]._timeout == 120.0

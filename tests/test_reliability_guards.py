@@ -18,8 +18,8 @@ from phase6.messages import Envelope
 from phase6.runner import Backends, Runner, RunRequest
 from phase6.runtime import handle
 from phase6.state import open_state_url
-from phase6.storage.local import LocalBucket
 from phase6.storage import open_bucket
+from phase6.storage.local import LocalBucket
 from phase6.warehouse import ArrayParam, open_warehouse
 
 TODAY = date(2026, 3, 4)
@@ -28,10 +28,10 @@ GUARDED_FILES = ("predictions/2026-03-04.json", "predictions/today.json", "best-
 
 
 def bucket_bytes(root: Path) -> dict[str, bytes]:
-    """Every object under `root` (a local bucket's v1/), decoded as its readers get it."""
+    """The bodies under a local bucket's v1/ folder as readers get them (large ones are stored gzip-compressed)."""
     bucket = LocalBucket(root.parent)
-    return {path.relative_to(root).as_posix(): bucket.read(f"{root.name}/{path.relative_to(root).as_posix()}")
-            for path in root.rglob("*.json")}
+    names = (path.relative_to(root).as_posix() for path in root.rglob("*.json"))
+    return {name: bucket.read(f"{root.name}/{name}") for name in names}
 
 
 def deliver(app, tmp_path: Path, payload: dict, message_id: str):
@@ -193,5 +193,6 @@ def test_collapsed_upstream_data_never_replaces_published_files_without_force(cl
     forced = cli_run("--force")
     assert forced.exit_code == 0, forced.stderr
     assert "forced tonight/2026-03-04.json" in " ".join(forced.stderr.split())
-    assert json.loads((root / "tonight/all-players.json").read_bytes())["total_players"] == 0
-    assert json.loads((root / "signals/2026-03-04.json").read_bytes())["note"] == "No data available for this date"
+    forced_bodies = bucket_bytes(root)
+    assert json.loads(forced_bodies["tonight/all-players.json"])["total_players"] == 0
+    assert json.loads(forced_bodies["signals/2026-03-04.json"])["note"] == "No data available for this date"

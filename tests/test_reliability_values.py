@@ -30,10 +30,10 @@ def run_all():
 
 
 def bucket_bytes(root: Path) -> dict[str, bytes]:
-    """Every object under `root` (a local bucket's v1/), decoded as its readers get it."""
+    """The bodies under a local bucket's v1/ folder as readers get them (large ones are stored gzip-compressed)."""
     bucket = LocalBucket(root.parent)
-    return {path.relative_to(root).as_posix(): bucket.read(f"{root.name}/{path.relative_to(root).as_posix()}")
-            for path in root.rglob("*.json")}
+    names = (path.relative_to(root).as_posix() for path in root.rglob("*.json"))
+    return {name: bucket.read(f"{root.name}/{name}") for name in names}
 
 
 def plant_bad_values(warehouse: Path) -> dict[str, str]:

@@ -11,7 +11,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
 
-from exporters import catalog
+from exporters import catalog, performance, players
 from phase6.catalog import ExportContext, Query
 from phase6.warehouse.duckdb_backend import to_duckdb
 from phase6.warehouse.schema import PARTITION_COLUMNS, create_schema
@@ -82,3 +82,45 @@ def _filtered_on(select: exp.Expression, alias: str, column: str) -> bool:
             if reference.name == column and reference.table in ("", alias):
                 return True
     return False
+
+
+def _graded_rows(values: list[str]) -> list[dict]:
+    """Graded champion OVER rows of one player on consecutive days; each value is the row's confidence, absolute
+    error and edge."""
+    from decimal import Decimal
+
+    return [dict(player_lookup="p", game_id=f"g{day}", system_id="catboost_v9", game_date=date(2026, 3, 1 + day),
+                 recommendation="OVER", prediction_correct=True, is_voided=False, confidence_score=Decimal(value),
+                 absolute_error=Decimal(value), signed_error=Decimal(value), predicted_points=10 + Decimal(value),
+                 line_value=Decimal(10), actual_points=10, within_3_points=True, within_5_points=True)
+            for day, value in enumerate(values)]
+
+
+@pytest.mark.parametrize("query", [players.PLAYER_ACCURACY, performance.TIERS_QUERY], ids=["players", "performance"])
+def test_aggregates_of_numeric_columns_do_not_depend_on_row_order(query, tmp_path):
+    """Floating-point sums depend on the order of their terms, which neither engine fixes: (0.1 + 0.2) + 0.3 and
+    0.1 + (0.2 + 0.3) differ in the last bit, enough to flip a value that rounds at .xx5. NUMERIC columns are
+    summed as NUMERIC (exact), and converted once."""
+    from phase6.warehouse.duckdb_backend import DuckDBWarehouse
+
+    results = []
+    for order in (["0.1", "0.2", "0.3"], ["0.3", "0.2", "0.1"]):
+        path = tmp_path / f"order-{len(results)}.duckdb"
+        with duckdb.connect(str(path)) as connection:
+            create_schema(connection)
+        warehouse = DuckDBWarehouse(path)
+        warehouse.insert_rows("nba_predictions.prediction_accuracy", _graded_rows(order))
+        results.append(warehouse.query(query.sql, query.params(CONTEXT)))
+        warehouse.close()
+    assert results[0] and results[0] == results[1]
+
+
+def test_the_embedded_engine_computes_decimal_literals_and_null_arrays_as_bigquery_does():
+    """BigQuery: 0.1 is FLOAT64 (0.1 + 0.2 = 0.30000000000000004), and a NULL array comes back empty.
+    (The same values through the BigQuery client: tests/test_bigquery_emulator.py.)"""
+    from phase6.warehouse.duckdb_backend import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse.over(duckdb.connect())
+    row = warehouse.query("SELECT 0.1 + 0.2 AS f, 100.0 * 3 / 7 AS g, CAST(NULL AS ARRAY<FLOAT64>) AS a, [1.5] AS b")[0]
+    warehouse.close()
+    assert row == {"f": 0.1 + 0.2, "g": 100.0 * 3 / 7, "a": [], "b": [1.5]}

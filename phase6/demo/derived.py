@@ -62,8 +62,6 @@ SELECT player_lookup, game_id, system_id, game_date,
        injury_status_at_prediction AS pre_game_injury_status,
        voided AND COALESCE(injury_flag_at_prediction, FALSE) AS injury_confirmed_postgame,
        model_version, ROUND(feature_quality_score, 2) AS feature_quality_score,
-       CASE WHEN feature_quality_score >= 80 THEN 'HIGH' WHEN feature_quality_score >= 70 THEN 'MEDIUM' ELSE 'LOW' END
-         AS data_quality_tier,
        timezone({ET}, CAST(game_date + 1 AS TIMESTAMP) + INTERVAL 450 MINUTE) AS graded_at
 FROM joined
 """

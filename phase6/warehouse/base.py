@@ -37,6 +37,11 @@ class Warehouse(Protocol):
         """Read one slice of a table (one query) into a local file, for a replay's snapshot."""
         ...
 
+    def columns(self, tables: Sequence[str]) -> dict[str, dict[str, str]]:
+        """The warehouse's columns of these tables (dataset.table): table → column → BigQuery type name. A table
+        the warehouse does not have is left out. Read by the schema preflight (phase6/warehouse/preflight.py)."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -6,13 +6,14 @@ import threading
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import duckdb
 import sqlglot
 from sqlglot import exp
 
 from .base import ArrayParam, Rows, WarehouseError, WarehouseInUse, plain_value
+from .schema import bigquery_type
 from .slices import Extract, TableSlice
 
 _PARAM = re.compile(r"\$(\w+)")
@@ -27,7 +28,7 @@ def to_duckdb(sql: str) -> str:
         raise WarehouseError(f"cannot read the SQL: {error}") from error
     if len(statements) != 1:
         raise WarehouseError(f"expected exactly one SQL statement, found {len(statements)}")
-    return statements[0].transform(_count_if_never_null).sql(dialect="duckdb")
+    return statements[0].transform(_count_if_never_null).transform(_float_literals).sql(dialect="duckdb")
 
 
 def _count_if_never_null(node: exp.Expression) -> exp.Expression:
@@ -35,6 +36,14 @@ def _count_if_never_null(node: exp.Expression) -> exp.Expression:
     counts the same rows in both."""
     if isinstance(node, exp.CountIf) and not isinstance(node.this, exp.Coalesce):
         return exp.CountIf(this=exp.func("COALESCE", node.this.copy(), exp.false()))
+    return node
+
+
+def _float_literals(node: exp.Expression) -> exp.Expression:
+    """A literal with a decimal point or an exponent (0.5, 100.0) is FLOAT64 in BigQuery but DECIMAL in DuckDB,
+    which would compute exactly where BigQuery rounds: cast it, so both engines do the same arithmetic."""
+    if isinstance(node, exp.Literal) and not node.is_string and any(mark in node.this for mark in ".eE"):
+        return exp.cast(node.copy(), exp.DataType.Type.DOUBLE)
     return node
 
 
@@ -77,10 +86,13 @@ class DuckDBWarehouse:
             bound = {name: _bind(value) for name, value in (params or {}).items() if name in _PARAM.findall(statement)}
             result = self._cursor().execute(statement, bound)
             columns = [column[0] for column in result.description]
+            arrays = {column[0] for column in result.description if getattr(column[1], "id", None) == "list"}
             rows = result.fetchall()
         except (duckdb.Error, WarehouseError) as error:
             raise WarehouseError(f"query {label or '(unnamed)'} failed: {error}") from error
-        return [{name: plain_value(value) for name, value in zip(columns, row)} for row in rows]
+        return [{name: [] if value is None and name in arrays else plain_value(value)  # a NULL array, as BigQuery
+                 for name, value in zip(columns, row)}                                 # returns it: empty
+                for row in rows]
 
     def insert_rows(self, table: str, rows: Rows) -> None:
         if not rows:
@@ -104,6 +116,15 @@ class DuckDBWarehouse:
         except duckdb.Error as error:
             raise WarehouseError(f"extract of {table_slice.describe()} failed: {error}") from error
         return Extract(table_slice, path, "parquet", rows)
+
+    def columns(self, tables: Sequence[str]) -> dict[str, dict[str, str]]:
+        rows = self._cursor().execute(
+            "SELECT table_schema || '.' || table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema || '.' || table_name IN (SELECT UNNEST(?))", [list(tables)]).fetchall()
+        present: dict[str, dict[str, str]] = {}
+        for table, column, data_type in rows:
+            present.setdefault(table, {})[column] = bigquery_type(data_type)
+        return present
 
     def demo_now(self) -> datetime | None:
         """The frozen demo clock stored by the demo generator, if this is a demo warehouse."""

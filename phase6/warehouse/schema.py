@@ -1,6 +1,8 @@
-"""DuckDB copy of the production warehouse schemas (the tables the publisher reads, with their production column types).
+"""The production warehouse's tables and view as the project knows them, and the embedded DuckDB copy.
 
-The table definitions live in one data structure, `TABLES`; the DuckDB DDL is generated from it.
+The definitions (columns and types, partitioning, clustering, require_partition_filter) live in one data
+structure, `TABLES` (and `VIEWS`); the DuckDB DDL, the BigQuery emulator's tables in the tests, the SQL analyser's
+catalog and the schema preflight (phase6/warehouse/preflight.py) are all derived from it.
 """
 from __future__ import annotations
 
@@ -24,10 +26,20 @@ class Table:
     name: str  # dataset.table
     columns: tuple[Column, ...]
     partition_column: str | None
+    clustering: tuple[str, ...] = ()
+    require_partition_filter: bool = False  # production rejects a query without a filter on the partition column
 
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
+
+    @property
+    def dataset(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def short_name(self) -> str:
+        return self.name.split(".", 1)[1]
 
 
 def _columns(spec: str) -> tuple[Column, ...]:
@@ -118,8 +130,7 @@ _TABLE_SPECS: tuple[tuple[str, str | None, str], ...] = (
         pre_game_injury_status STRING
         injury_confirmed_postgame BOOL
         model_version STRING
-        feature_quality_score FLOAT64
-        data_quality_tier STRING
+        feature_quality_score NUMERIC(5,2)
         graded_at TIMESTAMP
     """),
     ("nba_predictions.ml_feature_store_v2", "game_date", """
@@ -388,8 +399,30 @@ _TABLE_SPECS: tuple[tuple[str, str | None, str], ...] = (
     """),
 )
 
+# Production storage options: clustering columns and whether a query must filter on the partition column.
+# Clustering also names production columns outside the subset declared here (universal_player_id,
+# has_team_issues). BigQuery clusters on at most four columns and in ascending order only.
+_STORAGE: dict[str, tuple[tuple[str, ...], bool]] = {
+    "nba_predictions.player_prop_predictions": (("system_id", "player_lookup", "confidence_score", "game_date"), True),
+    "nba_predictions.prediction_accuracy": (("system_id", "player_lookup"), True),
+    "nba_predictions.ml_feature_store_v2": (("player_lookup", "feature_version", "game_date"), True),
+    "nba_predictions.system_daily_performance": (("system_id",), True),
+    "nba_predictions.daily_prediction_signals": ((), False),
+    "nba_predictions.dynamic_subset_definitions": ((), False),
+    "nba_predictions.current_subset_picks": (("version_id", "subset_id"), False),
+    "nba_analytics.player_game_summary": (("universal_player_id", "player_lookup", "team_abbr", "game_date"), False),
+    "nba_analytics.upcoming_player_game_context": (("player_lookup", "universal_player_id", "game_date"), False),
+    "nba_precompute.player_composite_factors": (("player_lookup", "universal_player_id", "game_date"), False),
+    "nba_precompute.team_defense_zone_analysis": (("team_abbr", "analysis_date"), False),
+    "nba_raw.nbac_schedule": (("game_date", "data_source", "home_team_tricode", "away_team_tricode"), True),
+    "nba_raw.nbac_injury_report": (("player_lookup", "game_id", "injury_status"), False),
+    "nba_raw.bettingpros_player_points_props": (("player_lookup", "bookmaker", "has_team_issues", "bet_side"), True),
+    "nba_raw.bdl_player_boxscores": (("player_lookup", "team_abbr", "game_date"), True),
+    "nba_reference.nba_players_registry": (("universal_player_id", "player_lookup", "season", "team_abbr"), False),
+}
+
 TABLES: dict[str, Table] = {
-    name: Table(name, _columns(spec), partition)
+    name: Table(name, _columns(spec), partition, *_STORAGE[name])
     for name, partition, spec in _TABLE_SPECS
 }
 
@@ -416,12 +449,25 @@ _SIMPLE_TYPES = {
 }
 
 
+_BIGQUERY_NAMES = {duckdb: bigquery for bigquery, duckdb in _SIMPLE_TYPES.items()} | {
+    "TIMESTAMP WITH TIME ZONE": "TIMESTAMP"}  # how DuckDB's information_schema spells TIMESTAMPTZ
+
+
 def duckdb_type(bq_type: str) -> str:
     if bq_type.startswith("ARRAY<") and bq_type.endswith(">"):
         return duckdb_type(bq_type[len("ARRAY<"):-1]) + "[]"
     if bq_type.startswith("NUMERIC("):
         return "DECIMAL" + bq_type[len("NUMERIC"):]
     return _SIMPLE_TYPES[bq_type]
+
+
+def bigquery_type(duckdb_type_name: str) -> str:
+    """The BigQuery name of an embedded column's DuckDB type (as DuckDB's information_schema spells it)."""
+    if duckdb_type_name.endswith("[]"):
+        return f"ARRAY<{bigquery_type(duckdb_type_name[:-2])}>"
+    if duckdb_type_name.startswith("DECIMAL"):
+        return "NUMERIC" + duckdb_type_name[len("DECIMAL"):]
+    return _BIGQUERY_NAMES.get(duckdb_type_name, duckdb_type_name)
 
 
 def create_table_sql(table: Table) -> str:
@@ -432,8 +478,35 @@ def create_table_sql(table: Table) -> str:
     return f"CREATE TABLE {table.name} (\n  {column_sql}\n)"
 
 
-SUBSET_PERFORMANCE_VIEW_SQL = """
-CREATE VIEW nba_predictions.v_dynamic_subset_performance AS
+SUBSET_PERFORMANCE_VIEW = Table("nba_predictions.v_dynamic_subset_performance", _columns("""
+    subset_id STRING
+    subset_name STRING
+    game_date DATE
+    daily_signal STRING
+    pct_over FLOAT64
+    signal_condition STRING
+    use_ranking BOOL
+    top_n INT64
+    min_edge FLOAT64
+    min_confidence FLOAT64
+    picks INT64
+    unique_players INT64
+    graded_picks INT64
+    wins INT64
+    hit_rate FLOAT64
+    avg_edge FLOAT64
+    avg_confidence FLOAT64
+    avg_composite_score FLOAT64
+    mae FLOAT64
+    overs INT64
+    unders INT64
+    pct_overs FLOAT64
+"""), None)
+VIEWS: dict[str, Table] = {SUBSET_PERFORMANCE_VIEW.name: SUBSET_PERFORMANCE_VIEW}
+
+# The view as production defines it (BigQuery SQL); the embedded schema creates its DuckDB transpilation.
+SUBSET_PERFORMANCE_VIEW_SQL = f"""
+CREATE VIEW {SUBSET_PERFORMANCE_VIEW.name} AS
 WITH definitions AS (
   SELECT subset_id, subset_name, system_id, use_ranking, top_n, signal_condition, min_edge, min_confidence
   FROM nba_predictions.dynamic_subset_definitions
@@ -441,12 +514,12 @@ WITH definitions AS (
 ),
 base AS (
   SELECT p.prediction_id, p.game_date, p.system_id, p.player_lookup, p.recommendation,
-         CAST(p.predicted_points AS DOUBLE) AS predicted_points,
-         CAST(p.current_points_line AS DOUBLE) AS line_value,
-         CAST(p.confidence_score AS DOUBLE) AS confidence_score,
-         ABS(CAST(p.predicted_points AS DOUBLE) - CAST(p.current_points_line AS DOUBLE)) AS edge,
-         ABS(CAST(p.predicted_points AS DOUBLE) - CAST(p.current_points_line AS DOUBLE)) * 10
-           + CAST(p.confidence_score AS DOUBLE) * 0.5 AS composite_score,
+         CAST(p.predicted_points AS FLOAT64) AS predicted_points,
+         CAST(p.current_points_line AS FLOAT64) AS line_value,
+         CAST(p.confidence_score AS FLOAT64) AS confidence_score,
+         ABS(CAST(p.predicted_points AS FLOAT64) - CAST(p.current_points_line AS FLOAT64)) AS edge,
+         ABS(CAST(p.predicted_points AS FLOAT64) - CAST(p.current_points_line AS FLOAT64)) * 10
+           + CAST(p.confidence_score AS FLOAT64) * 0.5 AS composite_score,
          s.points AS actual_points,
          sig.daily_signal, sig.pct_over
   FROM nba_predictions.player_prop_predictions p
@@ -515,6 +588,8 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Creates the five datasets, the 17 tables, the view and the demo metadata table."""
     for schema in (*DATASETS, DEMO_SCHEMA):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    from .duckdb_backend import to_duckdb  # the adapter's transpiler; it imports this module
+
     for table in (*TABLES.values(), SETTINGS_TABLE):
         con.execute(create_table_sql(table))
-    con.execute(SUBSET_PERFORMANCE_VIEW_SQL)
+    con.execute(to_duckdb(SUBSET_PERFORMANCE_VIEW_SQL))

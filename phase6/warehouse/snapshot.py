@@ -21,10 +21,10 @@ from sqlglot import exp
 
 from .base import Warehouse, WarehouseError
 from .duckdb_backend import DuckDBWarehouse
-from .schema import SUBSET_PERFORMANCE_VIEW_SQL, TABLES, create_schema, duckdb_type
+from .schema import SUBSET_PERFORMANCE_VIEW, SUBSET_PERFORMANCE_VIEW_SQL, TABLES, create_schema, duckdb_type
 from .slices import Extract, TableSlice
 
-VIEW_NAME = "nba_predictions.v_dynamic_subset_performance"
+VIEW_NAME = SUBSET_PERFORMANCE_VIEW.name
 EXTRACT_CONCURRENCY = 8
 
 
@@ -37,7 +37,7 @@ def _tables_in(sql: str, dialect: str) -> frozenset[str]:
                      if table.db)
 
 
-VIEW_BASE_TABLES = _tables_in(SUBSET_PERFORMANCE_VIEW_SQL, "duckdb") - {VIEW_NAME}
+VIEW_BASE_TABLES = _tables_in(SUBSET_PERFORMANCE_VIEW_SQL, "bigquery") - {VIEW_NAME}
 
 
 @lru_cache(maxsize=256)
