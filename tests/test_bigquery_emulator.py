@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from exporters import EXPORT_MODULES, catalog
+from exporters import catalog, export_types
 from phase6.app import open_app
 from phase6.backfill import backfill, dated_export_types
 from phase6.config import Settings
@@ -123,7 +123,7 @@ def embedded_app(demo_db: Path, root: Path):
 
 
 def run_all(application, day: date = DEMO_DAY):
-    record = application.runner.run(RunRequest(tuple(EXPORT_MODULES), day))
+    record = application.runner.run(RunRequest(export_types(), day))
     application.close()
     return record
 
@@ -131,7 +131,7 @@ def run_all(application, day: date = DEMO_DAY):
 def test_every_export_of_the_demo_day_publishes_the_embedded_files_through_bigquery(emulated, demo_db, tmp_path):
     embedded = run_all(embedded_app(demo_db, tmp_path / "embedded"))
     through_bigquery = run_all(open_app(bigquery_settings(tmp_path / "bigquery")))
-    assert {name: result.status for name, result in through_bigquery.exports.items()} == dict.fromkeys(EXPORT_MODULES, "ok"), \
+    assert {name: result.status for name, result in through_bigquery.exports.items()} == dict.fromkeys(export_types(), "ok"), \
         {name: result.error for name, result in through_bigquery.exports.items() if result.error}
     assert embedded.status == "success"
     files, expected = published(tmp_path / "bigquery"), published(tmp_path / "embedded")
