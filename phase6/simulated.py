@@ -1,11 +1,16 @@
 """Simulated production: the embedded warehouse and bucket with a fixed round-trip latency added to every call,
-to model BigQuery jobs (about 1 s each) and Cloud Storage uploads (about 60 ms each). Used by the benchmark."""
+to model BigQuery jobs (about 1 s each) and Cloud Storage uploads (about 60 ms each). Used by the benchmark.
+
+Every simulated call is recorded on a `Timeline` (kind, start, end), so the benchmark can tell how much of a run's
+wall time was spent waiting on the warehouse, on the bucket, on both, or on neither (CPU and local I/O)."""
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from .storage import Bucket, ObjectInfo
 from .storage.base import JSON_CONTENT_TYPE
@@ -17,21 +22,44 @@ DEFAULT_UPLOAD_LATENCY = 0.060
 
 
 @dataclass
+class Timeline:
+    """(kind, start, end) of every simulated call, on time.perf_counter(): kind is "query" or "bucket"."""
+
+    calls: list[tuple[str, float, float]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextmanager
+    def call(self, kind: str, latency: float) -> Iterator[None]:
+        started = time.perf_counter()
+        time.sleep(latency)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.calls.append((kind, started, time.perf_counter()))
+
+    def between(self, start: float, end: float) -> list[tuple[str, float, float]]:
+        with self._lock:
+            return [call for call in self.calls if call[1] >= start and call[2] <= end]
+
+
+@dataclass
 class SlowWarehouse:
     inner: Warehouse
     latency: float = DEFAULT_QUERY_LATENCY
+    timeline: Timeline = field(default_factory=Timeline)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None, *, label: str = "") -> Rows:
-        time.sleep(self.latency)
-        return self.inner.query(sql, params, label=label)
+        with self.timeline.call("query", self.latency):
+            return self.inner.query(sql, params, label=label)
 
     def insert_rows(self, table: str, rows: Rows) -> None:
-        time.sleep(self.latency)
-        self.inner.insert_rows(table, rows)
+        with self.timeline.call("query", self.latency):
+            self.inner.insert_rows(table, rows)
 
     def extract(self, table_slice: TableSlice, folder: Path) -> Extract:
-        time.sleep(self.latency)
-        return self.inner.extract(table_slice, folder)
+        with self.timeline.call("query", self.latency):
+            return self.inner.extract(table_slice, folder)
 
     def close(self) -> None:
         self.inner.close()
@@ -44,19 +72,20 @@ class SlowWarehouse:
 class SlowBucket:
     inner: Bucket
     latency: float = DEFAULT_UPLOAD_LATENCY
+    timeline: Timeline = field(default_factory=Timeline)
 
     def write(self, name: str, data: bytes, *, cache_control: str, content_type: str = JSON_CONTENT_TYPE) -> None:
-        time.sleep(self.latency)
-        self.inner.write(name, data, cache_control=cache_control, content_type=content_type)
+        with self.timeline.call("bucket", self.latency):
+            self.inner.write(name, data, cache_control=cache_control, content_type=content_type)
 
     def read(self, name: str) -> bytes | None:
-        time.sleep(self.latency)
-        return self.inner.read(name)
+        with self.timeline.call("bucket", self.latency):
+            return self.inner.read(name)
 
     def stat(self, name: str) -> ObjectInfo | None:
-        time.sleep(self.latency)
-        return self.inner.stat(name)
+        with self.timeline.call("bucket", self.latency):
+            return self.inner.stat(name)
 
     def list(self, prefix: str, *, recursive: bool = True) -> list[ObjectInfo]:
-        time.sleep(self.latency)
-        return self.inner.list(prefix, recursive=recursive)
+        with self.timeline.call("bucket", self.latency):
+            return self.inner.list(prefix, recursive=recursive)
