@@ -21,6 +21,7 @@ from .app import open_bucket_store, open_state_store, read_clock
 from .cli_console import TIME_ZONE_NOTE, age_text, keep_whole, operator_table, out, short_time
 from .cli_errors import CommandError, UsageMistake
 from .config import DATA_DIR, Settings
+from .events import UNPUBLISHED
 from .jsonio import dumps
 from .report import REPORTS_PREFIX, cost_class, load_game_day, render_report
 from .status import HOUR
@@ -84,12 +85,13 @@ def status(
     state = open_state_store(settings)
     try:
         body = current_status(settings, open_bucket_store(settings), state, reading.clock.game_day())
+        lost = unpublished_events(state.recent_runs(RECENT_RUNS))
     finally:
         state.close()
     if as_json:
         print(dumps(body).decode(), end="")
     else:
-        out().print(status_table(body, reading.note))
+        out().print(status_table(body, "\n".join(filter(None, [reading.note, lost]))))
     if any(entry["status"] != "ok" for entry in body["endpoints"]):
         raise typer.Exit(1)
 
@@ -102,6 +104,18 @@ def current_status(settings: Settings, bucket: Any, state: Any, game_day: date) 
         generated_at=datetime.now(timezone.utc), game_day=game_day, publisher_build=settings.build_commit,
         run=run or no_run(game_day), probes=probes,
     )
+
+
+RECENT_RUNS = 50
+
+
+def unpublished_events(runs: list[dict[str, Any]]) -> str:
+    """A note counting the recent runs whose completion event exists only in the log (empty when there is none)."""
+    lost = [run["run_id"] for run in runs if run.get("completion_event") == UNPUBLISHED]
+    if not lost:
+        return ""
+    return (f"{len(lost)} of the last {len(runs)} runs' completion events were not published and exist only in the "
+            f"log (`completion_event`; republish them): {', '.join(lost)}")
 
 
 def no_run(game_day: date) -> dict[str, Any]:

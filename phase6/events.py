@@ -31,6 +31,10 @@ class EventsError(RuntimeError):
     """A completion event or continuation request could not be sent; the message names which."""
 
 
+# What a run record says when its completion event could not be published and exists only in the log.
+UNPUBLISHED = "unpublished (in the log)"
+
+
 @dataclass
 class CompletionEvent:
     """docs/messages.md, every field. `continuation_message_id` is present only when a continuation was sent."""

@@ -32,7 +32,7 @@ from typing import Any, Mapping
 from .app import App, open_app
 from .clock import Clock
 from .config import Settings
-from .events import CompletionEvent, Events, EventsError, open_events
+from .events import UNPUBLISHED, CompletionEvent, Events, EventsError, open_events
 from .formats import ts
 from .messages import MAX_CONTINUATION_ATTEMPTS, Accepted, Envelope, ExportRequest, Ignored, Outcome, Rejected, parse
 from .plan import Deadline
@@ -248,7 +248,7 @@ def mark_unpublished(state: TolerantState, event: CompletionEvent) -> None:
     """The run record (when the delivery ran) says that its completion event exists only in the log."""
     record = state.get_run(event.run_id)
     if record is not None:
-        state.save_run(event.run_id, {**record, "completion_event": "unpublished (in the log)"})
+        state.save_run(event.run_id, {**record, "completion_event": UNPUBLISHED})
 
 
 UNPUBLISHED_EVENTS = itertools.count(1)  # this instance's completion events that exist only in the log

@@ -4,6 +4,9 @@ replay it) and counted."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 from google.api_core import exceptions
 
@@ -75,3 +78,10 @@ def test_an_event_that_cannot_be_published_is_logged_whole_and_counted(tmp_path)
     state = SQLiteState(server.state)
     assert [state.get_run(entry["run_id"])["completion_event"] for entry in lost] == ["unpublished (in the log)"] * 2
     state.close()
+
+    # ... and the operator's `status` counts them, naming the runs whose events to republish
+    status = subprocess.run([sys.executable, "-m", "phase6", "status"], env={**server.env, "COLUMNS": "200"},
+                            cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=120)
+    note = " ".join(status.stdout.split())
+    assert "2 of the last 2 runs' completion events were not published" in note, status.stdout + status.stderr
+    assert all(entry["run_id"] in note for entry in lost)
