@@ -45,6 +45,7 @@ from phase6.backfill import DEFAULT_CHUNK_DAYS, backfill, dated_export_types  # 
 from phase6.catalog import ExportContext  # noqa: E402
 from phase6.config import Settings  # noqa: E402
 from phase6.demo import DemoParams, build_demo  # noqa: E402
+from phase6.probe import infrastructure_fault  # noqa: E402
 from phase6.runner import Backends, RunRecord, RunRequest, Runner  # noqa: E402
 from phase6.simulated import SlowBucket, SlowWarehouse, Timeline  # noqa: E402
 from phase6.state.sqlite import SQLiteState  # noqa: E402
@@ -201,15 +202,24 @@ def wait_breakdown(calls: list[tuple[str, float, float]], start: float, end: flo
     return spent
 
 
+def probe(runner: Runner) -> None:
+    """The infrastructure probe a delivery checks before its first export (phase6/runtime.py)."""
+    fault = infrastructure_fault(runner.backends.warehouse, runner.backends.bucket, runner.wall_clock())
+    if fault:
+        raise RuntimeError(fault)
+
+
 def bench_simulated(path: Path, group: str, query_latency: float, upload_latency: float) -> None:
-    """One run of `group` with production-like latencies, and where its wall time went."""
+    """One run of `group` with production-like latencies (the infrastructure probe and the schema preflight
+    included), and where its wall time went."""
     types = tuple(expand([group]))
     before = conditions()
     timeline = Timeline()
     with scratch() as work:
         runner = open_runner(path, Path(work), query_latency, upload_latency, timeline)
-        started = time.perf_counter()
-        record, wall, cpu = timed_run(runner, types, BUSY_DAY)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        record = runner.run(RunRequest(types, BUSY_DAY), probe=lambda: probe(runner))
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         close(runner)
     calls = timeline.between(started, started + wall)
     spent = wait_breakdown(calls, started, started + wall)

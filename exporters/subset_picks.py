@@ -304,7 +304,7 @@ def compute(ctx: ExportContext, rows: Mapping[str, Rows]) -> InsertRows:
         notes.append(f"kept version {state['max_version_id']}: the new selection for {ctx.target_date} is empty")
     version_id, computed_at = next_version(ctx.generated_at, state.get("max_version_id"))
     stamped = [{"version_id": version_id, "computed_at": computed_at, **pick} for pick in picks]
-    return InsertRows(PICKS_TABLE, stamped, "; ".join(notes) or None)
+    return InsertRows(stamped, "; ".join(notes) or None)
 
 
 def applies(ctx: ExportContext, rows: Mapping[str, Rows]) -> bool:
@@ -425,7 +425,7 @@ SPEC = ExportSpec(
     order=8,
     groups=("tonight-set",),
     guard=ContentGuard(picks_published),
-    materialization=Materialization((*SELECTION_QUERIES, VERSION_STATE), compute, applies),
+    materialization=Materialization(PICKS_TABLE, (*SELECTION_QUERIES, VERSION_STATE), compute, applies),
     summary="Materialises the day's subset picks (versioned), then publishes the latest version by public model.",
     legacy=(
         "A pick is no longer listed twice when both team sources know the player.",

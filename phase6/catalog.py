@@ -161,17 +161,18 @@ class ContentGuard:
 
 @dataclass(frozen=True)
 class InsertRows:
-    """Rows a materialisation step appends to a warehouse table (the one table the publisher writes)."""
+    """Rows a materialisation step appends to its table."""
 
-    table: str
     rows: Rows
     warning: str | None = None
 
 
 @dataclass(frozen=True)
 class Materialization:
-    """A warehouse write that precedes an export's reads (subset-picks → current_subset_picks)."""
+    """A warehouse write that precedes an export's reads (subset-picks → current_subset_picks). A query of the run
+    that names `table` waits for the write."""
 
+    table: str  # dataset.table it appends to (the one table the publisher writes)
     queries: tuple[Query, ...]
     compute: Callable[[ExportContext, Mapping[str, Rows]], InsertRows]
     applies: Callable[[ExportContext, Mapping[str, Rows]], bool] = lambda ctx, rows: True

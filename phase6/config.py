@@ -31,6 +31,10 @@ def _positive(name: str, default: str, kind: type[int] | type[float]) -> int | f
     return value
 
 
+def _optional_positive(name: str, kind: type[int] | type[float]) -> int | float | None:
+    return _positive(name, "", kind) if _env(name, "") else None
+
+
 @dataclass(frozen=True)
 class Settings:
     warehouse_url: str = field(default_factory=lambda: _env("PHASE6_WAREHOUSE", f"duckdb:///{DATA_DIR}/demo.duckdb"))
@@ -41,7 +45,8 @@ class Settings:
     object_prefix: str = field(default_factory=lambda: _env("PHASE6_OBJECT_PREFIX", "v1/"))
     now_override: str = field(default_factory=lambda: _env("PHASE6_NOW", ""))
     budget_seconds: float = field(default_factory=lambda: _positive("PHASE6_BUDGET_SECONDS", "540", float))
-    upload_concurrency: int = field(default_factory=lambda: _positive("PHASE6_UPLOAD_CONCURRENCY", "32", int))
+    # Upload workers; unset: what the bucket takes at once (its adapter's `concurrency`).
+    upload_concurrency: int | None = field(default_factory=lambda: _optional_positive("PHASE6_UPLOAD_CONCURRENCY", int))
     build_commit: str | None = field(default_factory=lambda: os.environ.get("BUILD_COMMIT") or None)
     bigquery_max_bytes_billed: int = field(
         default_factory=lambda: _positive("PHASE6_BQ_MAX_BYTES_BILLED", str(50 * 1024**3), int)

@@ -1,20 +1,29 @@
-"""Executes exporters' queries for one run: a per-run cache shared by exporters, and a trace of every query."""
+"""Executes exporters' queries for one run: a per-run cache shared by exporters, and a trace of every query.
+
+Queries are submitted ahead of need (`prefetch`): the runner sends every query of a run at its start, so a day pays
+one wave of warehouse round trips instead of one per export. A statement is sent once per run (same SQL, same
+parameters); whoever needs it later waits for the same result. A query that must wait for a table the run writes
+(a materialization) is held back with `hold_until` and sent when `release` says the table is written (or will not
+be). Every warehouse call is traced once, attributed to the export that first needed it; a later export's use of
+the result is traced as cached.
+"""
 from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Hashable, Mapping
+from typing import Any, Hashable, Iterable, Mapping
 
 from .catalog import SAFE_ENTITY, ExportContext, Query, Rows
 from .clock import utc_now
 from .formats import ts
 from .warehouse import ArrayParam, Warehouse
 
+QUERY_CONCURRENCY = 8  # queries in flight at once when the warehouse does not say (test doubles)
 
-QUERY_CONCURRENCY = 8  # an export's queries in flight at once
+Result = tuple[Rows, tuple[str, ...]]  # publishable rows, and the player lookups left out of them
 
 
 @dataclass
@@ -27,50 +36,75 @@ class QueryTrace:
     cached: bool
 
 
+def query_concurrency(warehouse: Warehouse) -> int:
+    """How many queries the warehouse takes at once: its `concurrency`, or QUERY_CONCURRENCY."""
+    return max(1, int(getattr(warehouse, "concurrency", QUERY_CONCURRENCY)))
+
+
 @dataclass
 class QueryRunner:
     warehouse: Warehouse
+    pool: ThreadPoolExecutor | None = None  # shared by the runner's runs; a private one when None
     traces: list[QueryTrace] = field(default_factory=list)
-    _cache: dict[Hashable, tuple[Rows, tuple[str, ...]]] = field(default_factory=dict)
+    _cache: dict[Hashable, Future[Result]] = field(default_factory=dict)
+    _held: dict[str, list[tuple[str, Query, ExportContext]]] = field(default_factory=dict)  # table → queries
     _left_out: dict[str, set[str]] = field(default_factory=dict)  # export → unpublishable player lookups it read
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _pool: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=QUERY_CONCURRENCY, thread_name_prefix="query")
-    )
+
+    def __post_init__(self) -> None:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=query_concurrency(self.warehouse), thread_name_prefix="query")
+
+    def prefetch(self, export: str, queries: tuple[Query, ...], ctx: ExportContext, *,
+                 hold: Iterable[str] = ()) -> None:
+        """Send the queries now, without waiting; one whose SQL names a table of `hold` waits for `release` of it."""
+        hold = tuple(hold)
+        for query in queries:
+            table = next((table for table in hold if table in query.sql), None)
+            if table is None:
+                self._submit(export, query, ctx)
+            else:
+                with self._lock:
+                    self._held.setdefault(table, []).append((export, query, ctx))
+
+    def release(self, table: str) -> None:
+        """The run has written `table` (or will not): send the queries held back for it."""
+        with self._lock:
+            held = self._held.pop(table, [])
+        for export, query, ctx in held:
+            self._submit(export, query, ctx)
+
+    def cancel(self) -> None:
+        """Drop the queries not started yet (the run stops before its first export)."""
+        with self._lock:
+            self._held.clear()
+            for future in self._cache.values():
+                future.cancel()
 
     def run(self, export: str, query: Query, ctx: ExportContext) -> Rows:
-        params = dict(query.params(ctx))
-        key = (query.sql, _freeze(params))
-        started_at = ts(utc_now()) or ""
-        started = time.perf_counter()
-        with self._lock:
-            cached = self._cache.get(key)
-        if cached is None:
-            rows, left_out = publishable(self.warehouse.query(query.sql, params, label=f"{export}.{query.name}"))
-            with self._lock:
-                self._cache[key] = (rows, left_out)
-        else:
-            rows, left_out = cached
+        return self._rows(export, query, self._submit(export, query, ctx))
+
+    def run_all(self, export: str, queries: tuple[Query, ...], ctx: ExportContext) -> dict[str, Rows]:
+        """Every query sent at once (those already in flight are not sent again), then each result in turn."""
+        futures = [(query, self._submit(export, query, ctx)) for query in queries]
+        return {query.name: self._rows(export, query, future) for query, future in futures}
+
+    def _rows(self, export: str, query: Query, future: Future[Result]) -> Rows:
+        started_at, started = ts(utc_now()) or "", time.perf_counter()
+        rows, left_out = future.result()
         if left_out:
             with self._lock:
                 self._left_out.setdefault(export, set()).update(left_out)
-        seconds = time.perf_counter() - started
-        self.traces.append(QueryTrace(export, query.name, started_at, seconds, len(rows), cached is not None))
+        if future.issuer != export:  # type: ignore[attr-defined]
+            self._trace(QueryTrace(export, query.name, started_at, time.perf_counter() - started, len(rows), True))
         return rows
-
-    def run_all(self, export: str, queries: tuple[Query, ...], ctx: ExportContext) -> dict[str, Rows]:
-        """An export's queries run concurrently: on BigQuery each is a job with a round trip of about a second."""
-        if len(queries) <= 1:
-            return {query.name: self.run(export, query, ctx) for query in queries}
-        results = list(self._pool.map(lambda query: self.run(export, query, ctx), queries))
-        return {query.name: rows for query, rows in zip(queries, results)}
 
     def insert(self, table: str, rows: Rows) -> None:
         """Append rows, then forget the cached results of the queries that name the table (no view reads the one
         table the publisher writes, so naming it is the whole dependency)."""
         self.warehouse.insert_rows(table, rows)
         with self._lock:
-            self._cache = {key: rows for key, rows in self._cache.items() if table not in key[0]}
+            self._cache = {key: future for key, future in self._cache.items() if table not in key[0]}
 
     def left_out_for(self, export: str) -> list[str]:
         """The player lookups an export's queries returned that can never be published (see `publishable`)."""
@@ -78,8 +112,32 @@ class QueryRunner:
 
     def stats_for(self, export: str) -> tuple[int, int]:
         """(warehouse queries issued, rows read) by one export; cache hits are not queries."""
-        mine = [trace for trace in self.traces if trace.export == export and not trace.cached]
+        with self._lock:
+            mine = [trace for trace in self.traces if trace.export == export and not trace.cached]
         return len(mine), sum(trace.rows for trace in mine)
+
+    def _submit(self, export: str, query: Query, ctx: ExportContext) -> Future[Result]:
+        """The query's future: sent now unless an identical one is in flight or has succeeded (a failed one is
+        sent again, as a later export would have run it again). `issuer` is the export that sent it."""
+        params = dict(query.params(ctx))
+        key = (query.sql, _freeze(params))
+        with self._lock:
+            future = self._cache.get(key)
+            if future is None or _failed(future):
+                future = self.pool.submit(self._call, export, query, params)  # type: ignore[union-attr]
+                future.issuer = export  # type: ignore[attr-defined]
+                self._cache[key] = future
+        return future
+
+    def _call(self, export: str, query: Query, params: dict[str, Any]) -> Result:
+        started_at, started = ts(utc_now()) or "", time.perf_counter()
+        result = publishable(self.warehouse.query(query.sql, params, label=f"{export}.{query.name}"))
+        self._trace(QueryTrace(export, query.name, started_at, time.perf_counter() - started, len(result[0]), False))
+        return result
+
+    def _trace(self, trace: QueryTrace) -> None:
+        with self._lock:
+            self.traces.append(trace)
 
 
 def publishable(rows: Rows) -> tuple[Rows, tuple[str, ...]]:
@@ -90,6 +148,10 @@ def publishable(rows: Rows) -> tuple[Rows, tuple[str, ...]]:
     if not left_out:
         return rows, ()
     return [row for row in rows if row.get("player_lookup") not in left_out], tuple(sorted(left_out))
+
+
+def _failed(future: Future[Result]) -> bool:
+    return future.done() and (future.cancelled() or future.exception() is not None)
 
 
 def _freeze(value: Any) -> Hashable:

@@ -1,7 +1,9 @@
 """Runs a list of export types for one target date against the configured backends.
 
-Order → for each export: check the breaker, the budget and the lease; materialise, query, shape, write
-(concurrently, bounded); record the outcome and duration → heartbeat throughout.
+Order → send every query of the exports expected to start, at once (one wave of warehouse round trips; while it is
+in flight, the infrastructure probe and the schema preflight) → for each export: check the breaker, the budget and
+the lease; materialise, take its query results, shape, write (uploads overlap the building, bounded); record the
+outcome and duration → heartbeat throughout.
 One export failing never stops the others; in a fan-out one entity failing never stops the others.
 What does not fit the time budget is deferred (a fan-out stopped between chunks leaves a cursor) for a
 continuation; nothing is silently dropped. A failing state store never stops publishing.
@@ -14,7 +16,7 @@ import re
 import time
 import traceback
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping
@@ -31,16 +33,19 @@ from .heartbeat import BEAT_INTERVAL_SECONDS, Heartbeat
 from .jsonio import dumps, publish_digest
 from .plan import Deadline
 from .probe import infrastructure_fault
-from .queries import QueryRunner
+from .queries import QueryRunner, query_concurrency
 from .state import StateStore
 from .state.tolerant import TolerantState
 from .storage import Bucket
+from .uploads import Uploads
 from .warehouse import Warehouse
 from .warehouse.preflight import schema_preflight
 
 log = logging.getLogger("phase6.runner")
 
 FANOUT_CHUNK = 50
+UPLOAD_CONCURRENCY = 32  # upload workers when neither the setting nor the bucket says
+UPLOADS_IN_FLIGHT_PER_WORKER = 4  # an export's uploads in flight, per upload worker
 LEASE_MARGIN_SECONDS = 60.0
 SAFE_PATH = re.compile(r"^(?!.*\.\.)(?!.*//)[a-z0-9][a-z0-9_\-/.]{0,200}\.json\Z")
 
@@ -140,6 +145,7 @@ class RunScope:
     heartbeat: Heartbeat
     cursor: Mapping[str, Any]
     progress: Callable[[str, int, int], None] = lambda stage, done, total: None  # "exports" or a fan-out's type
+    expected: dict[str, float] = field(default_factory=dict)  # export type → expected seconds (plan.expected_seconds)
 
 
 @dataclass(frozen=True)
@@ -191,6 +197,7 @@ class Runner:
         # Before the first export: export type → error for exports the warehouse's schema cannot serve.
         self.schema_preflight: Callable[[Warehouse, list[ExportSpec]], dict[str, str]] | None = schema_preflight
         self._uploads: ThreadPoolExecutor | None = None
+        self._queries: ThreadPoolExecutor | None = None
 
     def with_warehouse(self, warehouse: Warehouse) -> "Runner":
         """The same runner reading another warehouse (a replay's snapshot); it shares this runner's upload pool."""
@@ -198,6 +205,7 @@ class Runner:
         twin.backends = replace(self.backends, warehouse=warehouse)
         twin.schema_preflight = None  # a snapshot is created from the definitions the preflight compares with
         twin._uploads = self._upload_pool()
+        twin._queries = None  # sized to the snapshot
         return twin
 
     def context(self, request: RunRequest) -> ExportContext:
@@ -225,12 +233,14 @@ class Runner:
         cursor: Mapping[str, Any] | None = None,
         progress: Callable[[str, int, int], None] | None = None,
         state: TolerantState | None = None,
+        probe: Callable[[], None] | None = None,
     ) -> RunRecord:
         """Run the request's export types within `deadline` (default: the settings' budget from now).
 
         `cursor` is a previous run's `RunRecord.cursor`, carried by a continuation message. `progress(stage, done,
         total)` is told of exports done and of each fan-out's entities done (the command line's progress bars).
-        `state` is the delivery's bounded view of the state store (default: a new one).
+        `state` is the delivery's bounded view of the state store (default: a new one). `probe` is checked before
+        any export starts, while the run's queries are in flight; what it raises stops the run (nothing written).
         """
         deadline = deadline or Deadline.from_budget(self.settings.budget_seconds)
         record = RunRecord(run_id or new_run_id(), request, ts(self.wall_clock()) or "")
@@ -238,12 +248,21 @@ class Runner:
         specs = plan.order(self.catalog[name] for name in request.export_types)
         heartbeat = Heartbeat(state, record.run_id, self.wall_clock, deadline, self._beat_fields(record, len(specs)),
                               self.beat_interval)
-        scope = RunScope(record, QueryRunner(self.backends.warehouse), state, deadline, heartbeat, cursor or {})
+        queries = QueryRunner(self.backends.warehouse, self._query_pool())
+        scope = RunScope(record, queries, state, deadline, heartbeat, cursor or {})
         if progress:
             scope.progress = progress
+        self._send_wave(specs, scope, self.context(request))
+        preflight = self._start_schema_preflight(specs)
+        if probe:
+            try:
+                probe()
+            except BaseException:
+                queries.cancel()
+                raise
         heartbeat.beat()
         with heartbeat.ticking():
-            skipped = self.schema_preflight(self.backends.warehouse, specs) if self.schema_preflight else {}
+            skipped = preflight.result() if preflight else {}
             for done, spec in enumerate(specs):
                 heartbeat.beat(current_export=spec.name, progress={"done": done, "total": len(specs)}, entities=None)
                 if record.infrastructure_fault:
@@ -254,13 +273,44 @@ class Runner:
                     record.exports[spec.name] = self._run_guarded(spec, scope)
                 heartbeat.beat(exports=_public(record.exports))
                 scope.progress("exports", done + 1, len(specs))
-        record.queries = [asdict(trace) for trace in scope.queries.traces]
+        record.queries = [asdict(trace) for trace in queries.traces]
         self._finish(record, state)
         self._write_status(record)
         state.save_run(record.run_id, record.document())
         heartbeat.beat(status=record.status, current_export=None, progress={"done": len(specs), "total": len(specs)},
                        finished_at=self.wall_clock())
         return record
+
+    def _send_wave(self, specs: list[ExportSpec], scope: RunScope, ctx: ExportContext) -> None:
+        """Send every query of the exports the run expects to start, at once (phase6/queries.py): in run order, those
+        whose breaker allows a run and whose expected duration fits the time left after the exports before them.
+        A query that reads a table an export's materialization writes waits for it. An export left out here (its
+        queries would be wasted work if it is deferred) still sends its queries when its turn comes."""
+        now = self.wall_clock()
+        breakers = {breaker.export_type: breaker for breaker in scope.state.breakers(now)}
+        time_left = scope.deadline.remaining()
+        written: list[str] = []
+        for spec in specs:
+            expected = scope.expected[spec.name] = plan.expected_seconds(spec, scope.state.expected_duration(spec.name))
+            breaker = breakers.get(spec.name)
+            if (breaker is not None and not allows_run(breaker, now)) or not plan.fits(
+                    plan.seconds_to_start(spec, expected), time_left):
+                continue
+            time_left -= expected
+            if spec.materialization:
+                scope.queries.prefetch(spec.name, spec.materialization.queries, ctx, hold=written)
+                written.append(spec.materialization.table)
+            scope.queries.prefetch(spec.name, spec.queries, ctx, hold=written)
+
+    def _start_schema_preflight(self, specs: list[ExportSpec]) -> Future[dict[str, str]] | None:
+        """The schema preflight (export type → why it is skipped), started beside the queries in flight."""
+        if not self.schema_preflight:
+            return None
+        side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preflight")
+        try:
+            return side.submit(self.schema_preflight, self.backends.warehouse, specs)
+        finally:
+            side.shutdown(wait=False)
 
     def _beat_fields(self, record: RunRecord, total: int) -> dict[str, Any]:
         request = record.request
@@ -284,7 +334,7 @@ class Runner:
         breaker = state.breaker(spec.name, now)
         if not allows_run(breaker, now):
             return ExportResult(status="breaker_open", error=f"breaker open until {ts(breaker.retry_after)}")
-        expected = plan.expected_seconds(spec, state.expected_duration(spec.name))
+        expected = scope.expected.get(spec.name) or plan.expected_seconds(spec, state.expected_duration(spec.name))
         if not plan.fits(plan.seconds_to_start(spec, expected), scope.deadline.remaining()):
             if resume:
                 record.cursor[spec.name] = dict(resume)
@@ -335,7 +385,7 @@ class Runner:
         prefix = self.settings.object_prefix
         probed = status.endpoints(self.catalog.values())
         try:
-            probes = status.collect_probes(self.backends.bucket, prefix, game_day, probed)
+            probes = status.collect_probes(self.backends.bucket, prefix, game_day, probed, self._upload_pool())
             body = status.build_status(  # object times are wall-clock times, so ages are measured on it too
                 generated_at=self.wall_clock(), game_day=game_day, publisher_build=self.settings.build_commit,
                 run=record.document(), probes=probes, probed=probed,
@@ -360,16 +410,21 @@ class Runner:
         ctx = self.context(request)
         fanout = fanout or FanoutControl(Deadline.from_budget(self.settings.budget_seconds), self.fanout_chunk)
         state = state or TolerantState(self.backends.state)
+        uploads: Uploads[PlannedUpload] = Uploads(self._upload_pool(), self._send, self._uploads_in_flight())
         try:
             self._materialize(spec, ctx, queries, result)
             rows = queries.run_all(spec.name, spec.queries, ctx)
-            self._publish(spec, ctx, rows, result, fanout, state)
+            self._publish(spec, ctx, rows, result, fanout, state, uploads)
+            uploads.finish()
         except Exception as error:  # isolation: one export's failure is recorded, never propagated
             log.error("export %s failed: %s\n%s", spec.name, error, traceback.format_exc())
             result.status = "failed"
             result.error = f"{type(error).__name__}: {error}"
             if isinstance(error, schemas.RefusedDocument):
                 result.outside_fault = "data"
+        finally:
+            uploads.settle()  # what a failed export wrote is counted and recorded too
+            record_written(uploads, result, state)
         result.warnings[:0] = [f"left out player_lookup {brief(lookup)!r}: not [a-z0-9]{{1,64}}, never published"
                                for lookup in queries.left_out_for(spec.name)]
         result.queries, result.rows_read = queries.stats_for(spec.name)
@@ -380,13 +435,16 @@ class Runner:
         step = spec.materialization
         if step is None:
             return
-        rows = queries.run_all(spec.name, step.queries, ctx)
-        if not step.applies(ctx, rows):
-            return
-        insert = step.compute(ctx, rows)
-        if insert.warning:
-            result.warnings.append(insert.warning)
-        queries.insert(insert.table, insert.rows)
+        try:
+            rows = queries.run_all(spec.name, step.queries, ctx)
+            if not step.applies(ctx, rows):
+                return
+            insert = step.compute(ctx, rows)
+            if insert.warning:
+                result.warnings.append(insert.warning)
+            queries.insert(step.table, insert.rows)
+        finally:
+            queries.release(step.table)  # the queries that read the table may go now
 
     def _publish(
         self,
@@ -396,6 +454,7 @@ class Runner:
         result: ExportResult,
         fanout: FanoutControl,
         state: TolerantState,
+        uploads: Uploads[PlannedUpload],
     ) -> None:
         prepared = spec.prepare(ctx, rows) if spec.prepare else rows
         entities = spec.entities(ctx, prepared) if spec.entities and spec.build_entity else []
@@ -403,10 +462,11 @@ class Runner:
         if fanout.resume and start == 0:
             result.warnings.append(f"the cursor's entity {brief(str(fanout.resume.get('next_entity')))} is no longer "
                                    "among the entities; resumed from the first one")
-        skipped = self._fan_out(spec, ctx, prepared, entities, start, result, fanout, state) if entities else []
+        skipped = self._fan_out(spec, ctx, prepared, entities, start, result, fanout, state, uploads) if entities else []
+        uploads.finish()  # the entities' files are written before an aggregate that lists them
         if start == 0:  # after the entities, so that an aggregate never lists one whose own file was refused
             whole = report_notices(spec.build(ctx, rows), result)  # a resumed fan-out wrote them in its first run
-            self._write(ctx, spec, without_skipped(whole, set(skipped), result), result, state)
+            self._write(ctx, spec, without_skipped(whole, set(skipped), result), result, state, uploads)
 
     def _fan_out(
         self,
@@ -418,9 +478,11 @@ class Runner:
         result: ExportResult,
         fanout: FanoutControl,
         state: TolerantState,
+        uploads: Uploads[PlannedUpload],
     ) -> list[str]:
         """Entities in chunks from `start`; between chunks, stop with a cursor when the slowest chunk so far no
-        longer fits before the deadline. Returns the entities skipped (their documents were refused)."""
+        longer fits before the deadline. A chunk's uploads go on while the next one is built; a stop waits for
+        them. Returns the entities skipped (their documents were refused)."""
         assert spec.build_entity is not None
         failed: list[str] = []
         refused = 0  # of them, entities whose documents did not match their schema
@@ -440,7 +502,7 @@ class Runner:
                     failed.append(entity)
                     refused += isinstance(error, schemas.RefusedDocument)
                     result.warnings.append(f"skipped {brief(entity)}: {type(error).__name__}: {brief(str(error), 240)}")
-            self._write(ctx, spec, documents, result, state)
+            self._write(ctx, spec, documents, result, state, uploads)
             slowest_chunk = max(slowest_chunk, time.perf_counter() - chunk_started)
             fanout.on_chunk(min(offset + fanout.chunk_size, len(entities)), len(entities))
         attempted = min(len(entities), (fanout.cursor or {}).get("next_index", len(entities))) - start
@@ -451,47 +513,57 @@ class Runner:
         return failed
 
     def _write(
-        self, ctx: ExportContext, spec: ExportSpec, documents: list[Document], result: ExportResult, state: TolerantState
+        self, ctx: ExportContext, spec: ExportSpec, documents: list[Document], result: ExportResult,
+        state: TolerantState, uploads: Uploads[PlannedUpload],
     ) -> None:
         """Dated and global files first, then pointers, so a pointer never precedes its dated twin. An object whose
         body (apart from its build time) and Cache-Control hash to what the state store recorded at its last upload
-        is counted as unchanged, not uploaded (jsonio.publish_digest)."""
+        is counted as unchanged, not uploaded (jsonio.publish_digest). The uploads are sent, not waited for."""
         chosen = [document for document in report_notices(documents, result) if may_write(document, spec, ctx)]
         checked_paths(chosen)
         checked_schemas([document for document in chosen if document.entity is None])  # entities: in _fan_out
-        chosen = [document for document in chosen if self._guard_allows(spec, document, ctx, result)]
-        pointers = [document for document in chosen if document.scope == "pointer" and self._pointer_allowed(spec, document, result)]
+        published = self._published_bodies(spec, chosen)
+        chosen = [document for document in chosen if self._guard_allows(spec, document, ctx, result, published)]
+        pointers = [document for document in chosen
+                    if document.scope == "pointer" and self._pointer_allowed(spec, document, result, published)]
         planned = [self._planned(document) for document in chosen if document.scope != "pointer"]
         planned_pointers = [self._planned(document) for document in pointers]
         every = planned + planned_pointers
         if not every:
             return
-        published = state.published_hashes([item.name for item in every])
+        hashes = state.published_hashes([item.name for item in every])
         # Twins share one body object: when one of them changes, both are written, so they stay byte-identical.
-        stale = {id(item.document.body) for item in every if published.get(item.name) != item.digest}
-        uploads = [item for item in planned if id(item.document.body) in stale]
-        pointer_uploads = [item for item in planned_pointers if id(item.document.body) in stale]
-        result.unchanged += len(every) - len(uploads) - len(pointer_uploads)
-        self._upload(uploads, result)
-        self._upload(pointer_uploads, result)
-        if uploads or pointer_uploads:
-            state.record_published({item.name: item.digest for item in uploads + pointer_uploads})
+        stale = {id(item.document.body) for item in every if hashes.get(item.name) != item.digest}
+        changed = [item for item in planned if id(item.document.body) in stale]
+        changed_pointers = [item for item in planned_pointers if id(item.document.body) in stale]
+        result.unchanged += len(every) - len(changed) - len(changed_pointers)
+        uploads.send(changed, changed_pointers)
+        record_written(uploads, result, state)
 
     def _planned(self, document: Document) -> PlannedUpload:
         data, control = dumps(document.body), cache_control(document.max_age)
         return PlannedUpload(self.settings.object_prefix + document.path, document, data, control,
                              publish_digest(data, control))
 
-    def _guard_allows(self, spec: ExportSpec, document: Document, ctx: ExportContext, result: ExportResult) -> bool:
+    def _published_bodies(self, spec: ExportSpec, documents: list[Document]) -> dict[str, Any]:
+        """The published body of every path a guard of the spec compares with (None when absent), read at once."""
+        paths = sorted({document.path for document in documents
+                        if (spec.guard is not None and document.entity is None)
+                        or (spec.pointer_guard is not None and document.scope == "pointer")})
+        bodies = self._upload_pool().map(lambda path: self.backends.bucket.read(self.settings.object_prefix + path),
+                                         paths)
+        return {path: orjson.loads(body) if body else None for path, body in zip(paths, bodies)}
+
+    def _guard_allows(self, spec: ExportSpec, document: Document, ctx: ExportContext, result: ExportResult,
+                      published_bodies: Mapping[str, Any]) -> bool:
         """A guarded spec's document replaces the published one about the same subject only when it is not empty or
         degraded, unless the request overrides guards. A kept file is in the export's warnings (`guarded PATH:
         ...`) and `kept`, which makes the run `partial`; an override is in the warnings (`forced PATH: ...`)."""
         if spec.guard is None or document.entity is not None:
             return True
-        current = self.backends.bucket.read(self.settings.object_prefix + document.path)
-        if not current:
+        published = published_bodies[document.path]
+        if not published:
             return True
-        published = orjson.loads(current)
         if document.scope == "pointer" and subject_date(published) != subject_date(document.body):
             return True  # a pointer moving to another day: nothing about that day is published yet
         objection = spec.guard.objection(published, document.body)
@@ -505,31 +577,46 @@ class Runner:
         result.kept.append(document.path)
         return False
 
-    def _pointer_allowed(self, spec: ExportSpec, document: Document, result: ExportResult) -> bool:
+    def _pointer_allowed(self, spec: ExportSpec, document: Document, result: ExportResult,
+                         published_bodies: Mapping[str, Any]) -> bool:
         if spec.pointer_guard is None:
             return True
-        current = self.backends.bucket.read(self.settings.object_prefix + document.path)
-        if spec.pointer_guard(orjson.loads(current) if current else None, document.body):
+        if spec.pointer_guard(published_bodies[document.path], document.body):
             return True
         result.warnings.append(f"kept {document.path}: the new body would move the pointer back or empty it")
         return False
 
+    def _upload_workers(self) -> int:
+        """PHASE6_UPLOAD_CONCURRENCY, else what the bucket takes at once (`concurrency`)."""
+        return max(1, self.settings.upload_concurrency or getattr(self.backends.bucket, "concurrency", UPLOAD_CONCURRENCY))
+
     def _upload_pool(self) -> ThreadPoolExecutor:
         """One bounded pool for the runner's life: its threads start once, not for every batch."""
         if self._uploads is None:
-            workers = max(1, self.settings.upload_concurrency)
-            self._uploads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="upload")
+            self._uploads = ThreadPoolExecutor(max_workers=self._upload_workers(), thread_name_prefix="upload")
         return self._uploads
 
-    def _upload(self, objects: list[PlannedUpload], result: ExportResult) -> None:
-        def upload(item: PlannedUpload) -> int:
-            self.backends.bucket.write(item.name, item.data, cache_control=item.cache_control)
-            return len(item.data)
+    def _uploads_in_flight(self) -> int:
+        return UPLOADS_IN_FLIGHT_PER_WORKER * self._upload_workers()
 
-        if objects:
-            for size in self._upload_pool().map(upload, objects):
-                result.files += 1
-                result.bytes += size
+    def _query_pool(self) -> ThreadPoolExecutor:
+        """The warehouse's queries in flight, for the runner's life, sized by the warehouse (`concurrency`)."""
+        if self._queries is None:
+            self._queries = ThreadPoolExecutor(max_workers=query_concurrency(self.backends.warehouse),
+                                               thread_name_prefix="query")
+        return self._queries
+
+    def _send(self, item: PlannedUpload) -> None:
+        self.backends.bucket.write(item.name, item.data, cache_control=item.cache_control)
+
+
+def record_written(uploads: Uploads[PlannedUpload], result: ExportResult, state: TolerantState) -> None:
+    """The objects written since the last call: counted in the result, their digests recorded in the state store."""
+    written = uploads.take_written()
+    if written:
+        result.files += len(written)
+        result.bytes += sum(len(item.data) for item in written)
+        state.record_published({item.name: item.digest for item in written})
 
 
 def checked_entity(entity: str) -> str:

@@ -117,11 +117,11 @@ def process(envelope: Envelope, app: App, events: Events | None, event: Completi
         return
     if claimed == "running":
         raise StillRunning(f"message {envelope.message_id} is being processed by another delivery")
-    preflight(app)
     if request.force:
         log_event(logging.WARNING, "content guards overridden by the request (force: true)", event, completion=False)
     cursor = request.continuation.cursor if request.continuation else None
-    record = app.runner.run(run_request(request, app, event), event.run_id, deadline=deadline, cursor=cursor, state=state)
+    record = app.runner.run(run_request(request, app, event), event.run_id, deadline=deadline, cursor=cursor, state=state,
+                            probe=lambda: preflight(app))
     describe_record(event, record)
     if record.infrastructure_fault:
         raise NothingCouldStart(f"{record.infrastructure_fault} (after an export failed; the run stopped)")
@@ -145,7 +145,8 @@ def describe_unaccepted(event: CompletionEvent, outcome: Rejected | Ignored) -> 
 
 
 def preflight(app: App) -> None:
-    """One trivial read of the warehouse and one small write to the bucket, before any export starts."""
+    """One trivial read of the warehouse and one small write to the bucket, before any export starts (the runner
+    checks it while the run's queries are in flight)."""
     fault = infrastructure_fault(app.backends.warehouse, app.backends.bucket, app.runner.wall_clock())
     if fault:
         raise NothingCouldStart(fault)

@@ -10,11 +10,13 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 from .storage import Bucket, ObjectInfo
 from .storage.base import JSON_CONTENT_TYPE
+from .storage.gcs import GCSBucket
 from .warehouse import Rows, Warehouse
+from .warehouse.bigquery_backend import BigQueryWarehouse
 from .warehouse.slices import Extract, TableSlice
 
 DEFAULT_QUERY_LATENCY = 1.0
@@ -48,6 +50,7 @@ class SlowWarehouse:
     inner: Warehouse
     latency: float = DEFAULT_QUERY_LATENCY
     timeline: Timeline = field(default_factory=Timeline)
+    concurrency: int = BigQueryWarehouse.concurrency  # as many queries at once as production sends
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None, *, label: str = "") -> Rows:
         with self.timeline.call("query", self.latency):
@@ -61,6 +64,10 @@ class SlowWarehouse:
         with self.timeline.call("query", self.latency):
             return self.inner.extract(table_slice, folder)
 
+    def columns(self, tables: Sequence[str]) -> dict[str, dict[str, str]]:
+        with self.timeline.call("query", self.latency):  # one INFORMATION_SCHEMA job per dataset, concurrently
+            return self.inner.columns(tables)
+
     def close(self) -> None:
         self.inner.close()
 
@@ -73,6 +80,7 @@ class SlowBucket:
     inner: Bucket
     latency: float = DEFAULT_UPLOAD_LATENCY
     timeline: Timeline = field(default_factory=Timeline)
+    concurrency: int = GCSBucket.concurrency  # as many uploads at once as production sends
 
     def write(self, name: str, data: bytes, *, cache_control: str, content_type: str = JSON_CONTENT_TYPE) -> None:
         with self.timeline.call("bucket", self.latency):

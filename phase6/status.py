@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Mapping
@@ -182,15 +183,18 @@ def missing_service() -> dict[str, Any]:
     return service("unhealthy", None, None, True, None)
 
 
-def collect_probes(bucket: Bucket, object_prefix: str, game_day: date,
-                   probed: Iterable[Endpoint] | None = None) -> dict[str, ObjectInfo | None]:
-    """Stats every endpoint's candidates (the first that exists wins); names come back relative to v1/."""
-    probes: dict[str, ObjectInfo | None] = {}
-    for export_type, candidates in probe_paths(game_day, probed):
-        probes[export_type] = next(
-            (found for found in (stat_candidate(bucket, object_prefix, path) for path in candidates) if found), None
-        )
-    return probes
+def collect_probes(bucket: Bucket, object_prefix: str, game_day: date, probed: Iterable[Endpoint] | None = None,
+                   pool: Executor | None = None) -> dict[str, ObjectInfo | None]:
+    """Stats every endpoint's candidates (the first that exists wins); names come back relative to v1/. With a
+    `pool`, the endpoints are probed at once (each stat is a round trip)."""
+    paths = probe_paths(game_day, probed)
+
+    def first_found(candidates: list[str]) -> ObjectInfo | None:
+        return next((found for found in (stat_candidate(bucket, object_prefix, path) for path in candidates) if found),
+                    None)
+
+    found = (pool.map if pool else map)(first_found, [candidates for _, candidates in paths])
+    return {export_type: info for (export_type, _), info in zip(paths, found)}
 
 
 def stat_candidate(bucket: Bucket, object_prefix: str, path: str) -> ObjectInfo | None:

@@ -76,6 +76,33 @@ class SlowWarehouse:
         self.inner.close()
 
 
+class SlowBucket:
+    """Every write takes at least 100 ms more: a run's queries are all sent at its start, so what keeps an export
+    busy (under its lease) is writing its files."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def write(self, name, data, **options):
+        time.sleep(0.1)
+        self.inner.write(name, data, **options)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+class GatedWarehouse(SlowWarehouse):
+    """Every query waits until the test opens the gate, so that the run is still running when the test asks."""
+
+    def __init__(self, inner):
+        super().__init__(inner)
+        self.gate = threading.Event()
+
+    def query(self, sql, params=None, *, label=""):
+        assert self.gate.wait(30), "the test never opened the gate"
+        return super().query(sql, params, label=label)
+
+
 def overlapping(runs: list[dict], name: str) -> list[tuple[str, str]]:
     """Pairs of runs whose `ok` executions of export `name` overlapped in time (from the saved run records)."""
     spans = sorted((datetime.fromisoformat(run["exports"][name]["started_at"]), run["exports"][name]["duration_seconds"],
@@ -88,6 +115,7 @@ def test_five_different_messages_for_one_day_never_run_an_export_twice_at_a_time
     apps = [open_app(settings_for(tmp_path, warehouse_copy)) for _ in range(5)]
     for app in apps:
         app.backends.warehouse = SlowWarehouse(app.backends.warehouse)
+        app.backends.bucket = SlowBucket(app.backends.bucket)
     events = FileEvents(tmp_path / "events.jsonl", tmp_path / "c.jsonl")
     start = threading.Barrier(len(apps))
 
@@ -114,15 +142,16 @@ def test_five_different_messages_for_one_day_never_run_an_export_twice_at_a_time
 def test_stillrunning_is_what_a_concurrent_duplicate_raises(warehouse_copy, tmp_path):
     """The in-process view of the HTTP test: the second delivery of a running message asks Pub/Sub to redeliver."""
     first, second = (open_app(settings_for(tmp_path, warehouse_copy)) for _ in range(2))
-    first.backends.warehouse = SlowWarehouse(first.backends.warehouse)
+    first.backends.warehouse = gated = GatedWarehouse(first.backends.warehouse)
     events = FileEvents(tmp_path / "events.jsonl", tmp_path / "c.jsonl")
     envelope = Envelope.of_json(PAYLOAD, "one-message")
     try:
         with ThreadPoolExecutor(1) as pool:
             running = pool.submit(handle, envelope, first, events)
-            time.sleep(0.3)
+            time.sleep(0.3)  # the first delivery claims the message, then waits at the gate
             with pytest.raises(StillRunning):
                 handle(envelope, second, events)
+            gated.gate.set()
             assert running.result().status == "success"
         assert handle(envelope, second, events).status == "duplicate"
     finally:

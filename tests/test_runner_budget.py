@@ -303,9 +303,9 @@ def test_a_state_store_that_raises_does_not_stop_publishing(world, caplog):
     assert (world.bucket_root / "fake/a/2026-03-04.json").exists()
     assert (world.bucket_root / "fake/b/2026-03-04.json").exists()
     assert [error for error in record.errors if "state store" in error] == [
-        "state store beat failed, the run goes on without it: beat: Firestore unavailable"
+        "state store breakers failed, the run goes on without it: breakers: Firestore unavailable"
     ]
-    assert broken.calls == ["beat"]  # after the first failure the run leaves the store alone
+    assert broken.calls == ["breakers"]  # the run's first call (planning its queries); after it, the store is left alone
     heartbeat_logs = [message for message in caplog.messages if message.startswith("heartbeat ")]
     assert len(heartbeat_logs) >= 2 + 2  # heartbeats degrade to logs: start, per export, end
 

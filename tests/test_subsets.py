@@ -184,7 +184,7 @@ def materialization_rows_by_name(predictions=None, definitions=None, signal=None
 
 def test_compute_stamps_one_version_with_public_names_and_ranks():
     insert = subset_picks.compute(ctx(), materialization_rows_by_name())
-    assert insert.table == "nba_predictions.current_subset_picks" and insert.warning is None
+    assert subset_picks.SPEC.materialization.table == "nba_predictions.current_subset_picks" and insert.warning is None
     rows = insert.rows
     assert {row["version_id"] for row in rows} == {"v_20260304_180005"}
     assert [(r["subset_id"], r["subset_name"], r["player_lookup"], r["rank_in_subset"]) for r in rows] == [

@@ -12,6 +12,8 @@ from .base import JSON_CONTENT_TYPE, ObjectInfo, StorageError, stored_form
 
 
 class GCSBucket:
+    concurrency = 32  # uploads at once: each is a round trip of about 60 ms, so threads mostly wait
+
     def __init__(self, bucket_name: str, client: Any = None, timeout: float = 60.0):
         from google.cloud import storage
         from google.cloud.storage.retry import DEFAULT_RETRY

@@ -58,6 +58,8 @@ def is_object_name(name: str) -> bool:
 
 
 class LocalBucket:
+    concurrency = 2  # writes at once: a local write is CPU and file-system work, not a wait
+
     def __init__(self, root: Path):
         self.root = root
         self.removed_temp_files = remove_abandoned_temp_files(root)

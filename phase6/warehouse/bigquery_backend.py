@@ -77,6 +77,10 @@ def columns_statements(tables: Sequence[str]) -> list[tuple[str, str, dict[str, 
 
 
 class BigQueryWarehouse:
+    # Queries at once: a run's whole wave (about 40 jobs of a second each) in one or two rounds, well inside the
+    # project's limit on concurrent interactive queries.
+    concurrency = 32
+
     def __init__(self, project: str, *, max_bytes_billed: int, timeout_seconds: float, labels: Mapping[str, str] | None = None):
         from google.cloud import bigquery
         from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY, DEFAULT_RETRY

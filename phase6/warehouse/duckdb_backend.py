@@ -48,6 +48,8 @@ def _float_literals(node: exp.Expression) -> exp.Expression:
 
 
 class DuckDBWarehouse:
+    concurrency = 4  # queries at once: DuckDB already spreads one query over the cores
+
     def __init__(self, path: Path, read_only: bool = False):
         if not path.exists():
             raise WarehouseError(f"DuckDB warehouse {path} does not exist; build it with `python -m phase6 demo`")
