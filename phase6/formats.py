@@ -12,8 +12,14 @@ from zoneinfo import ZoneInfo
 EASTERN = ZoneInfo("America/New_York")
 
 
+# Integers this small convert to float and back exactly, so `integer` may return them as they are.
+EXACT_INT = 2**53
+
+
 def number(value: Any) -> float | None:
     """A finite float, or None."""
+    if type(value) is float:  # the common case, as float() would return it
+        return value if math.isfinite(value) else None
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -41,6 +47,8 @@ def r3(value: Any) -> float | None:
 
 
 def integer(value: Any) -> int | None:
+    if type(value) is int and -EXACT_INT <= value <= EXACT_INT:  # what the float round trip would give
+        return value
     result = number(value)
     return None if result is None else int(round(result))
 

@@ -3,7 +3,10 @@ import re
 from datetime import datetime, timezone, timedelta
 from decimal import Decimal
 
-from phase6.formats import game_time_et, integer, r1, r2, r3, ts
+from hypothesis import given
+from hypothesis import strategies as st
+
+from phase6.formats import game_time_et, integer, number, r1, r2, r3, ts
 
 TS_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$")
 
@@ -33,3 +36,13 @@ def test_game_time_is_eastern_twelve_hour_without_leading_zero():
     assert game_time_et(datetime(2026, 3, 10, 23, 0, tzinfo=timezone.utc)) == "7:00 PM ET"
     assert game_time_et(datetime(2025, 12, 25, 17, 0, tzinfo=timezone.utc)) == "12:00 PM ET"
     assert game_time_et(None) is None
+
+
+@given(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(min_value=-2**60, max_value=2**60)))
+def test_the_fast_paths_for_floats_and_ints_give_what_the_general_conversion_gives(value):
+    general = float(value)
+    expected = general if math.isfinite(general) else None
+    assert number(value) == expected or (number(value) is None and expected is None)
+    if expected is not None:
+        assert integer(value) == int(round(expected)) and type(integer(value)) is int
+    assert r2(value) == (None if expected is None else round(expected, 2))

@@ -124,3 +124,22 @@ def test_the_embedded_engine_computes_decimal_literals_and_null_arrays_as_bigque
     row = warehouse.query("SELECT 0.1 + 0.2 AS f, 100.0 * 3 / 7 AS g, CAST(NULL AS ARRAY<FLOAT64>) AS a, [1.5] AS b")[0]
     warehouse.close()
     assert row == {"f": 0.1 + 0.2, "g": 100.0 * 3 / 7, "a": [], "b": [1.5]}
+
+
+def test_numeric_values_come_back_as_floats_wherever_they_are_and_other_columns_as_fetched():
+    """Only the columns that can hold a NUMERIC are converted; the result is the same as converting every cell."""
+    from datetime import date
+
+    from phase6.warehouse.duckdb_backend import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse.over(duckdb.connect())
+    rows = warehouse.query(
+        "SELECT CAST(2.25 AS NUMERIC) AS n, [CAST(1.5 AS NUMERIC), NULL] AS ns, STRUCT(CAST(0.5 AS NUMERIC) AS x) AS s, "
+        "CAST(NULL AS NUMERIC) AS missing, 7 AS i, 'a' AS t, DATE '2026-03-04' AS d, 2.5e0 AS f, "
+        "CAST(NULL AS ARRAY<STRING>) AS empty"
+    )
+    warehouse.close()
+    assert rows == [{"n": 2.25, "ns": [1.5, None], "s": {"x": 0.5}, "missing": None, "i": 7, "t": "a",
+                     "d": date(2026, 3, 4), "f": 2.5, "empty": []}]
+    row = rows[0]
+    assert [type(row[name]) for name in ("n", "i", "f")] == [float, int, float] and type(row["ns"][0]) is float

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Protocol, Sequence
 
 if TYPE_CHECKING:
     from .slices import Extract, TableSlice
@@ -54,3 +54,16 @@ def plain_value(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: plain_value(item) for key, item in value.items()}
     return value
+
+
+def plain_rows(names: Sequence[str], records: Iterable[Sequence[Any]], converted: Collection[str],
+               arrays: Collection[str] = ()) -> Rows:
+    """Rows as dicts of the result's column `names`. Only the `converted` columns (NUMERIC, arrays and structs: those
+    that can hold a Decimal) go through plain_value; a NULL in an `arrays` column becomes [], as BigQuery returns it."""
+    rows = [dict(zip(names, record)) for record in records]
+    for name in converted:
+        null = [] if name in arrays else None
+        for row in rows:
+            value = row[name]
+            row[name] = list(null) if value is None and null is not None else plain_value(value)
+    return rows

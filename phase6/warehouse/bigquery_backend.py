@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .base import ArrayParam, Rows, WarehouseError, plain_value
+from .base import ArrayParam, Rows, WarehouseError, plain_rows
 from .slices import Extract, TableSlice, extract_by_query
 
 log = logging.getLogger("phase6.warehouse.bigquery")
@@ -76,6 +76,12 @@ def columns_statements(tables: Sequence[str]) -> list[tuple[str, str, dict[str, 
             for dataset, names in sorted(by_dataset.items())]
 
 
+# Result column types whose values are used as fetched; the others (NUMERIC and BIGNUMERIC come back as Decimal,
+# and the records that may hold one) and every array go through plain_value.
+PLAIN_TYPES = frozenset({"STRING", "INTEGER", "INT64", "FLOAT", "FLOAT64", "BOOLEAN", "BOOL", "DATE", "DATETIME", "TIME",
+                         "TIMESTAMP", "BYTES", "JSON", "GEOGRAPHY", "INTERVAL"})
+
+
 class BigQueryWarehouse:
     # Queries at once: a run's whole wave (about 40 jobs of a second each) in one or two rounds, well inside the
     # project's limit on concurrent interactive queries.
@@ -109,7 +115,10 @@ class BigQueryWarehouse:
             # which no argument cuts. The job retry, cut to the timeout, is applied by result() instead.
             job = self._client.query(sql, job_config=config, timeout=self._timeout, retry=self._retry, job_retry=None)
             result = job.result(timeout=self._timeout, retry=self._retry, job_retry=self._job_retry)
-            return [{key: plain_value(value) for key, value in row.items()} for row in result]  # fetches pages
+            names = [field.name for field in result.schema]
+            converted = [field.name for field in result.schema
+                         if field.field_type not in PLAIN_TYPES or field.mode == "REPEATED"]
+            return plain_rows(names, (row.values() for row in result), converted)  # fetches pages
         except concurrent.futures.TimeoutError as error:
             self._cancel(job)
             raise WarehouseError(f"query {name} failed: no result within {self._timeout:g} s; job cancelled") from error

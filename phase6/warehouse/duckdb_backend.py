@@ -12,7 +12,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from .base import ArrayParam, Rows, WarehouseError, WarehouseInUse, plain_value
+from .base import ArrayParam, Rows, WarehouseError, WarehouseInUse, plain_rows
 from .schema import bigquery_type
 from .slices import Extract, TableSlice
 
@@ -45,6 +45,14 @@ def _float_literals(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Literal) and not node.is_string and any(mark in node.this for mark in ".eE"):
         return exp.cast(node.copy(), exp.DataType.Type.DOUBLE)
     return node
+
+
+# DuckDB result types whose values are used as fetched; the others (DECIMAL, which NUMERIC comes back as, and the
+# lists and structs that may hold one) go through plain_value.
+PLAIN_KINDS = frozenset({
+    "boolean", "tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint", "uinteger", "ubigint",
+    "float", "double", "varchar", "date", "time", "timestamp", "timestamp with time zone", "interval", "null",
+})
 
 
 class DuckDBWarehouse:
@@ -88,13 +96,12 @@ class DuckDBWarehouse:
             bound = {name: _bind(value) for name, value in (params or {}).items() if name in _PARAM.findall(statement)}
             result = self._cursor().execute(statement, bound)
             columns = [column[0] for column in result.description]
-            arrays = {column[0] for column in result.description if getattr(column[1], "id", None) == "list"}
-            rows = result.fetchall()
+            kinds = {column[0]: getattr(column[1], "id", None) for column in result.description}
+            records = result.fetchall()
         except (duckdb.Error, WarehouseError) as error:
             raise WarehouseError(f"query {label or '(unnamed)'} failed: {error}") from error
-        return [{name: [] if value is None and name in arrays else plain_value(value)  # a NULL array, as BigQuery
-                 for name, value in zip(columns, row)}                                 # returns it: empty
-                for row in rows]
+        converted = [name for name, kind in kinds.items() if kind not in PLAIN_KINDS]
+        return plain_rows(columns, records, converted, arrays={name for name, kind in kinds.items() if kind == "list"})
 
     def insert_rows(self, table: str, rows: Rows) -> None:
         if not rows:
