@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 import stat
 import uuid
 from pathlib import Path
@@ -137,3 +138,24 @@ def test_cloud_storage_gets_one_gzip_upload_and_reads_back_decoded(fake_gcs_serv
     assert (bucket.read("v1/large.json"), bucket.read("v1/small.json")) == (LARGE, SMALL)
     assert [(info.name, info.content_encoding) for info in bucket.list("v1/")] == [
         ("v1/large.json", "gzip"), ("v1/small.json", None)]
+
+
+def test_an_object_written_again_with_the_same_headers_keeps_its_sidecar(tmp_path: Path, monkeypatch):
+    bucket = LocalBucket(tmp_path)
+    replaced = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda source, target: (replaced.append(Path(target)), real_replace(source, target)))
+    bucket.write("v1/a.json", SMALL, cache_control=CONTROL)
+    bucket.write("v1/a.json", LARGE, cache_control=CONTROL)
+    bucket.write("v1/a.json", LARGE, cache_control="public, max-age=300")
+    sidecar, body = tmp_path / ".meta/v1/a.json.json", tmp_path / "v1/a.json"
+    assert replaced == [sidecar, body, body, sidecar, body]  # the second write is one file, not two
+    assert bucket.read("v1/a.json") == LARGE and bucket.metadata("v1/a.json")["cache_control"] == "public, max-age=300"
+
+
+def test_a_folder_removed_behind_the_buckets_back_is_made_again(tmp_path: Path):
+    bucket = LocalBucket(tmp_path)
+    bucket.write("v1/x/a.json", SMALL, cache_control=CONTROL)
+    shutil.rmtree(tmp_path / "v1")
+    bucket.write("v1/x/b.json", SMALL, cache_control=CONTROL)
+    assert bucket.read("v1/x/b.json") == SMALL

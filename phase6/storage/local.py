@@ -3,7 +3,8 @@
 - A write goes to a temp file beside the object (`.NAME.tmp-*`) and is renamed into place, so a reader never sees
   a partial object. The temp file is created with the process's file mode (0666 less the umask, like any file the
   process writes) and stays locked (`flock`) by its writer until the rename.
-- Each object's Cache-Control and content type are recorded in a sidecar under `.meta/`.
+- Each object's Cache-Control and content type are recorded in a sidecar under `.meta/`, written only when they
+  change, so writing an object again with the same headers is one file write.
 - JSON bodies of 1 KiB or more are stored gzip-compressed (`base.stored_form`). The gzip header marks a compressed
   object, so its Content-Encoding is read from the stored bytes themselves and never disagrees with them, even
   after a crash between the sidecar's rename and the object's.
@@ -12,6 +13,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import gzip
 import json
@@ -63,6 +65,7 @@ class LocalBucket:
     def __init__(self, root: Path):
         self.root = root
         self.removed_temp_files = remove_abandoned_temp_files(root)
+        self._folders: set[str] = set()  # folders this bucket has made sure exist (a removed one is made again)
 
     def _object_path(self, name: str) -> Path:
         if not is_object_name(name):
@@ -76,9 +79,11 @@ class LocalBucket:
         path = self._object_path(name)
         stored, _ = stored_form(data, content_type)
         meta = json.dumps({"cache_control": cache_control, "content_type": content_type}).encode()
+        meta_path = self._meta_path(name)
         try:
-            _atomic_write(self._meta_path(name), meta)
-            _atomic_write(path, stored)
+            if _current(meta_path) != meta:  # an object written again with the same headers keeps its sidecar
+                _atomic_write(meta_path, meta, self._folders)
+            _atomic_write(path, stored, self._folders)
         except OSError as error:
             raise StorageError(f"write of {name} failed: {error}") from error
 
@@ -156,17 +161,35 @@ def _encoding(head: bytes) -> str | None:
     return GZIP if head == GZIP_MAGIC else None
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}{TEMP_MARKER}{secrets.token_hex(4)}")
+def _current(path: Path) -> bytes | None:
     try:
-        with open(temp, "xb") as output:  # O_EXCL, mode 0666 less the umask
+        with open(path, "rb") as stored:
+            return stored.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _atomic_write(path: Path, data: bytes, folders: set[str]) -> None:
+    """`folders`: the folders known to exist, so that a write into one of them skips making it."""
+    folder, name = os.path.split(path)
+    temp = os.path.join(folder, f".{name}{TEMP_MARKER}{secrets.token_hex(4)}")
+    if folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        folders.add(folder)
+    try:
+        try:
+            output = open(temp, "xb")  # O_EXCL, mode 0666 less the umask
+        except FileNotFoundError:  # the folder was removed since
+            os.makedirs(folder, exist_ok=True)
+            output = open(temp, "xb")
+        with output:
             fcntl.flock(output, fcntl.LOCK_EX)  # held until closed, after the rename
             output.write(data)
             output.flush()
             os.replace(temp, path)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
         raise
 
 
