@@ -2,9 +2,9 @@
 
 Queries are submitted ahead of need (`prefetch`): the runner sends every query of a run at its start, so a day pays
 one wave of warehouse round trips instead of one per export. A statement is sent once per run (same SQL, same
-parameters); whoever needs it later waits for the same result. A query that must wait for a table the run writes
-(a materialization) is held back with `hold_until` and sent when `release` says the table is written (or will not
-be). Every warehouse call is traced once, attributed to the export that first needed it; a later export's use of
+parameters); whoever needs it later waits for the same result, and a failed one is tried once per export that needs
+it. A query that must wait for a table the run writes (a materialization) is held back (`prefetch(..., hold=)`)
+and sent when `release` says the table is written (or will not be). Every warehouse call is traced once, attributed to the export that first needed it; a later export's use of
 the result is traced as cached.
 """
 from __future__ import annotations
@@ -46,7 +46,8 @@ class QueryRunner:
     warehouse: Warehouse
     pool: ThreadPoolExecutor | None = None  # shared by the runner's runs; a private one when None
     traces: list[QueryTrace] = field(default_factory=list)
-    _cache: dict[Hashable, Future[Result]] = field(default_factory=dict)
+    _cache: dict[Hashable, Future[Result]] = field(default_factory=dict)  # statement → its latest sending
+    _taken: dict[tuple[str, Hashable], Future[Result]] = field(default_factory=dict)  # (export, statement) → its try
     _held: dict[str, list[tuple[str, Query, ExportContext]]] = field(default_factory=dict)  # table → queries
     _left_out: dict[str, set[str]] = field(default_factory=dict)  # export → unpublishable player lookups it read
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -105,6 +106,7 @@ class QueryRunner:
         self.warehouse.insert_rows(table, rows)
         with self._lock:
             self._cache = {key: future for key, future in self._cache.items() if table not in key[0]}
+            self._taken = {key: future for key, future in self._taken.items() if table not in key[1][0]}
 
     def left_out_for(self, export: str) -> list[str]:
         """The player lookups an export's queries returned that can never be published (see `publishable`)."""
@@ -117,16 +119,21 @@ class QueryRunner:
         return len(mine), sum(trace.rows for trace in mine)
 
     def _submit(self, export: str, query: Query, ctx: ExportContext) -> Future[Result]:
-        """The query's future: sent now unless an identical one is in flight or has succeeded (a failed one is
-        sent again, as a later export would have run it again). `issuer` is the export that sent it."""
+        """The query's future for `export`: the one it already took, else the statement's latest sending unless that
+        failed, else a new sending. So a statement in flight or answered is sent once for every export that needs
+        it, and a failed one is tried once per export (as when each export ran its own queries). `issuer` is the
+        export that sent it."""
         params = dict(query.params(ctx))
         key = (query.sql, _freeze(params))
         with self._lock:
-            future = self._cache.get(key)
-            if future is None or _failed(future):
-                future = self.pool.submit(self._call, export, query, params)  # type: ignore[union-attr]
-                future.issuer = export  # type: ignore[attr-defined]
-                self._cache[key] = future
+            future = self._taken.get((export, key))
+            if future is None:
+                future = self._cache.get(key)
+                if future is None or _failed(future):
+                    future = self.pool.submit(self._call, export, query, params)  # type: ignore[union-attr]
+                    future.issuer = export  # type: ignore[attr-defined]
+                    self._cache[key] = future
+                self._taken[(export, key)] = future
         return future
 
     def _call(self, export: str, query: Query, params: dict[str, Any]) -> Result:

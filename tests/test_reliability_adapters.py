@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import subprocess
 import sys
 import time
@@ -69,6 +70,8 @@ def test_every_local_bucket_operation_turns_os_errors_into_storage_errors(tmp_pa
     for name in ("read_bytes", "write_bytes", "stat", "iterdir", "rglob", "mkdir"):
         monkeypatch.setattr(Path, name, failing)
     monkeypatch.setattr("tempfile.mkstemp", failing)
+    for name in ("makedirs", "replace"):  # a write into a folder the bucket already made goes straight to these
+        monkeypatch.setattr(os, name, failing)
     calls = {"write": lambda: bucket.write("v1/b.json", b"{}", cache_control="public, max-age=60"),
              "read": lambda: bucket.read("v1/a.json"), "stat": lambda: bucket.stat("v1/a.json"),
              "list": lambda: bucket.list("v1/")}

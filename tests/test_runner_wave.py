@@ -13,6 +13,7 @@ import pytest
 from phase6.catalog import Document, ExportSpec, InsertRows, Materialization, Query
 from phase6.runner import RunRequest
 from phase6.uploads import Uploads
+from phase6.warehouse import WarehouseError
 from tests.test_runner_budget import (  # noqa: F401 (fixtures)
     START, TARGET, request_for, seconds_from_now, sqlite_url, warehouse_file, world,
 )
@@ -198,3 +199,27 @@ def test_uploads_in_flight_never_exceed_the_limit():
         uploads.finish()
         assert sorted(uploads.take_written()) == list(range(20))
     assert most[0] == 3
+
+
+class FailingWarehouse(RecordingWarehouse):
+    def query(self, sql, params=None, *, label=""):
+        if "'fails'" in sql:
+            with self._lock:
+                self.calls.append(("query", sql))
+            raise WarehouseError(f"query {label} failed: on purpose")
+        return super().query(sql, params, label=label)
+
+
+def test_a_failed_query_is_tried_once_per_export_that_needs_it(world):
+    failing = (Query("n", "SELECT 'fails' AS n", lambda ctx: {}),)
+    first = spec("first", failing, count_document("first"), priority=1)
+    second = spec("second", failing, count_document("second"), priority=2)
+    runner = world.runner({"first": first, "second": second})
+    runner.backends.warehouse = recording = FailingWarehouse(world.warehouse)
+
+    record = runner.run(request_for("first", "second"), deadline=seconds_from_now(60))
+
+    assert [record.exports[name].status for name in ("first", "second")] == ["failed", "failed"]
+    assert "on purpose" in record.exports["second"].error
+    tries = [sql for call, sql in recording.calls if "'fails'" in sql]
+    assert 1 <= len(tries) <= 2  # shared while in flight, else sent again for the second export; never retried
