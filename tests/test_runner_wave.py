@@ -7,11 +7,13 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 
 from phase6.catalog import Document, ExportSpec, InsertRows, Materialization, Query
 from phase6.runner import RunRequest
+from phase6.storage.local import LocalBucket
 from phase6.uploads import Uploads
 from phase6.warehouse import WarehouseError
 from tests.test_runner_budget import (  # noqa: F401 (fixtures)
@@ -223,3 +225,9 @@ def test_a_failed_query_is_tried_once_per_export_that_needs_it(world):
     assert "on purpose" in record.exports["second"].error
     tries = [sql for call, sql in recording.calls if "'fails'" in sql]
     assert 1 <= len(tries) <= 2  # shared while in flight, else sent again for the second export; never retried
+
+
+def test_the_upload_pool_is_sized_by_the_bucket_unless_the_setting_says(world):
+    assert world.runner({})._upload_pool()._max_workers == LocalBucket.concurrency == 2
+    world.settings = replace(world.settings, upload_concurrency=5)  # PHASE6_UPLOAD_CONCURRENCY=5
+    assert world.runner({})._upload_pool()._max_workers == 5
