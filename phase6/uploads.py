@@ -44,7 +44,7 @@ class Uploads(Generic[Item]):
                 if self._failure is not None:
                     break
                 self._in_flight += 1
-            self._pool.submit(self._run, item, batch)
+            self._submit(item, batch)
         self._raise_failure()
 
     def take_written(self) -> list[Item]:
@@ -63,16 +63,26 @@ class Uploads(Generic[Item]):
         with self._changed:
             self._changed.wait_for(lambda: self._in_flight == 0)
 
+    def _submit(self, item: Item, batch: _Batch[Item] | None) -> None:
+        """Hand a counted upload to the pool; one the pool refuses (shutting down) fails like an upload."""
+        try:
+            self._pool.submit(self._run, item, batch)
+        except RuntimeError as error:
+            self._failed(error, batch)
+
+    def _failed(self, error: BaseException, batch: _Batch[Item] | None) -> None:
+        with self._changed:
+            self._failure = self._failure or error
+            self._in_flight -= 1
+            if batch is not None:
+                batch.failed = True
+            self._changed.notify_all()
+
     def _run(self, item: Item, batch: _Batch[Item] | None) -> None:
         try:
             self._upload(item)
         except BaseException as error:  # noqa: BLE001 — reported to the export by send/finish
-            with self._changed:
-                self._failure = self._failure or error
-                self._in_flight -= 1
-                if batch is not None:
-                    batch.failed = True
-                self._changed.notify_all()
+            self._failed(error, batch)
             return
         released: list[Item] = []
         with self._changed:
@@ -85,7 +95,7 @@ class Uploads(Generic[Item]):
                     self._in_flight += len(released)  # counted before the batch's last object leaves
             self._changed.notify_all()
         for pointer in released:
-            self._pool.submit(self._run, pointer, None)
+            self._submit(pointer, None)
 
     def _raise_failure(self) -> None:
         if self._failure is not None:

@@ -231,3 +231,16 @@ def test_the_upload_pool_is_sized_by_the_bucket_unless_the_setting_says(world):
     assert world.runner({})._upload_pool()._max_workers == LocalBucket.concurrency == 2
     world.settings = replace(world.settings, upload_concurrency=5)  # PHASE6_UPLOAD_CONCURRENCY=5
     assert world.runner({})._upload_pool()._max_workers == 5
+
+
+def test_uploads_a_pool_refuses_fail_the_export_instead_of_waiting_forever():
+    pool = ThreadPoolExecutor(1)
+    pool.shutdown()
+    uploads = Uploads(pool, lambda item: None, limit=4)
+    with pytest.raises(RuntimeError, match="shutdown"):
+        uploads.send([1, 2], [3])
+    settling = threading.Thread(target=uploads.settle, daemon=True)
+    settling.start()
+    settling.join(5)
+    assert not settling.is_alive()  # nothing is left counted in flight
+    assert uploads.take_written() == []
