@@ -15,18 +15,27 @@ figure). Per statement a run sends (once each, as the per-run cache sends it):
 - Bytes per row: BigQuery's sizes (INT64, FLOAT64, DATE, TIMESTAMP 8; NUMERIC 16; BOOL 1; STRING 2 + UTF-8 bytes;
   NULL 0; arrays the sum of their elements), averaged over the demo's rows.
 - Production rows per partition: PRODUCTION_ROWS below; an unpartitioned table is read whole.
+
+A year at the scheduled cadence multiplies each Cloud Scheduler job's run (scheduler/jobs.yaml, its export types and
+target date) by the times its cron fires in a year. BigQuery's result cache is assumed to never answer: the tables
+these queries read take streaming inserts, which disable it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
+from zoneinfo import ZoneInfo
 
+from croniter import croniter
+
+from exporters import expand
 from phase6.catalog import ExportContext, ExportSpec
 from phase6.config import season_window_start
 from phase6.plan import order
+from phase6.schedules import ScheduledJob
 from phase6.warehouse.duckdb_backend import DuckDBWarehouse
 from phase6.warehouse.preflight import columns_read, declared_queries
 from phase6.warehouse.schema import SUBSET_PERFORMANCE_VIEW, SUBSET_PERFORMANCE_VIEW_SQL, TABLES
@@ -67,6 +76,7 @@ class Estimate:
     query: str
     bytes: float
     partitions: float  # the largest count among its tables
+    all_history: bool = False  # it reads partitions from the oldest one kept
 
 
 class DemoSizes:
@@ -151,7 +161,8 @@ def estimate_run(sizes: DemoSizes, specs: Iterable[ExportSpec], ctx: ExportConte
             seen.add(key)
             window = query_window(params, query.reads_all_history)
             scanned, count = statement_bytes(sizes, query.sql, window, ctx.game_day)
-            estimates.append(Estimate(spec.name, query.name, scanned, count))
+            all_history = count > 1 and (window[0] is None or window[0] <= season_window_start())
+            estimates.append(Estimate(spec.name, query.name, scanned, count, all_history))
     return estimates
 
 
@@ -160,3 +171,34 @@ def by_export(estimates: Iterable[Estimate]) -> Mapping[str, float]:
     for item in estimates:
         totals[item.export] = totals.get(item.export, 0.0) + item.bytes
     return totals
+
+
+def fires_per_year(job: ScheduledJob, start: date) -> int:
+    """How often the job's cron fires in the 365 days from `start`, read in its time zone."""
+    begin = datetime.combine(start, time(0), ZoneInfo(job.time_zone))
+    end = begin + timedelta(days=365)
+    fires = croniter(job.schedule, begin)
+    count = 0
+    while fires.get_next(datetime) < end:
+        count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class JobCost:
+    job: str
+    runs_per_year: int
+    bytes_per_run: float
+
+
+def job_costs(sizes: DemoSizes, specs: Mapping[str, ExportSpec], jobs: Iterable[ScheduledJob],
+              ctx: ExportContext) -> list[JobCost]:
+    """Bytes billed by one run of each job on `ctx`'s game day, and its runs in a year."""
+    costs = []
+    for job in jobs:
+        target = ctx.game_day - timedelta(days=1) if job.body.get("target_date") == "yesterday" else ctx.game_day
+        run_ctx = replace(ctx, target_date=target)
+        types = expand(job.body["export_types"])
+        scanned = sum(item.bytes for item in estimate_run(sizes, [specs[name] for name in types], run_ctx))
+        costs.append(JobCost(job.name, fires_per_year(job, ctx.game_day), scanned))
+    return costs

@@ -8,7 +8,8 @@
    call, and where the wall time went: waiting on queries only, on the bucket only, on both, on neither (CPU and
    local I/O), with the process's CPU seconds.
 3. Bytes billed: an estimate of what each query of a live run on the default demo's as-of day scans at
-   production's volumes (benchmarks/bytes_scanned.py), per export, and the same a year later.
+   production's volumes (benchmarks/bytes_scanned.py), per export, and the same a year later; the statements
+   that read all history; a year of the scheduled jobs (scheduler/jobs.yaml) at that cadence.
 4. gzip: what the adapters' compression (JSON bodies of 1 KiB or more) stores and costs on the default demo's
    as-of day and on size ×4.
 5. Season replay: every dated export for every day of the default demo season (174 days, 2025-10-21..2026-04-12,
@@ -43,10 +44,11 @@ from exporters import catalog, expand  # noqa: E402
 from phase6.app import make_clock  # noqa: E402
 from phase6.backfill import DEFAULT_CHUNK_DAYS, backfill, dated_export_types  # noqa: E402
 from phase6.catalog import ExportContext  # noqa: E402
-from phase6.config import Settings  # noqa: E402
+from phase6.config import Settings, season_window_start  # noqa: E402
 from phase6.demo import DemoParams, build_demo  # noqa: E402
 from phase6.probe import infrastructure_fault  # noqa: E402
 from phase6.runner import Backends, RunRecord, RunRequest, Runner  # noqa: E402
+from phase6.schedules import load_jobs  # noqa: E402
 from phase6.simulated import SlowBucket, SlowWarehouse, Timeline  # noqa: E402
 from phase6.state.sqlite import SQLiteState  # noqa: E402
 from phase6.storage.base import GZIP_LEVEL, JSON_CONTENT_TYPE, stored_form  # noqa: E402
@@ -56,6 +58,7 @@ from phase6.warehouse.duckdb_backend import DuckDBWarehouse  # noqa: E402
 IMPORT_SECONDS = time.perf_counter() - STARTED
 BUSY_DAY = date(2026, 1, 27)  # an 11-game day of the demo schedule: 20 players per team gives ≈ 440 players
 SIZES = {"x1": 5, "x2": 10, "x4": 20, "x8": 40}  # players per team
+ON_DEMAND_USD_PER_TIB = 6.25  # BigQuery's on-demand price for bytes billed (US multi-region)
 LARGE_FILE_BYTES = 16 * 1024  # the files whose download time a browser notices
 # The targets of the production critical path, and the figures measured on the commit before that work (087fa0f)
 # with this benchmark, on a quiet disk: (what, target seconds, seconds before, load average then). The simulated
@@ -245,11 +248,10 @@ def bench_bytes(path: Path) -> None:
     same run a year later (one more season of history)."""
     params = DemoParams()
     sizes = bytes_scanned.DemoSizes(path)
-    runs = {}
+    runs, contexts = {}, {}
     for label, day in (("as of 2026-03-04", params.as_of_date), ("a year later", params.as_of_date + timedelta(days=365))):
         ctx = ExportContext(day, day, make_clock(Settings(), sizes.warehouse).now(), Settings().champion_system_id)
-        runs[label] = bytes_scanned.estimate_run(sizes, catalog().values(), ctx)
-    sizes.close()
+        runs[label], contexts[label] = bytes_scanned.estimate_run(sizes, catalog().values(), ctx), ctx
     now, later = runs["as of 2026-03-04"], runs["a year later"]
     print("\n== estimated bytes billed by a live run --types all, at production volumes (benchmarks/bytes_scanned.py)")
     print(f"  {'export':20} {'MB now':>9} {'MB a year later':>16}")
@@ -260,6 +262,29 @@ def bench_bytes(path: Path) -> None:
     print("  the largest statements (partitions: of its most partitioned table):")
     for item in sorted(now, key=lambda item: -item.bytes)[:10]:
         print(f"    {item.export + '.' + item.query:40} {item.bytes / 1e6:8.1f} MB  {item.partitions:6.0f} partitions")
+    growing = [(item, next(x.bytes for x in later if (x.export, x.query) == (item.export, item.query)))
+               for item in now if item.all_history]
+    print(f"  statements reading all history (since {season_window_start()}), MB now -> a year later:")
+    for item, grown in growing:
+        print(f"    {item.export + '.' + item.query:40} {item.bytes / 1e6:8.1f} -> {grown / 1e6:6.1f}")
+    print_job_costs(sizes, contexts)
+    sizes.close()
+
+
+def print_job_costs(sizes: bytes_scanned.DemoSizes, contexts: dict[str, ExportContext]) -> None:
+    """A year of the scheduled jobs (scheduler/jobs.yaml), now and with one more season of history."""
+    jobs = load_jobs()
+    costs = {label: bytes_scanned.job_costs(sizes, catalog(), jobs, ctx) for label, ctx in contexts.items()}
+    now, later = costs.values()
+    print("  a year at the scheduled cadence (scheduler/jobs.yaml; no BigQuery cache hits):")
+    print(f"    {'job':28} {'runs/year':>9} {'MB per run':>10} {'GB/year':>8} {'GB/year a year later':>21}")
+    for job, grown in zip(now, later):
+        print(f"    {job.job:28} {job.runs_per_year:9,} {job.bytes_per_run / 1e6:10.1f} "
+              f"{job.runs_per_year * job.bytes_per_run / 1e9:8.1f} {grown.runs_per_year * grown.bytes_per_run / 1e9:21.1f}")
+    for label, jobs_cost in costs.items():
+        total = sum(job.runs_per_year * job.bytes_per_run for job in jobs_cost)
+        print(f"    total {label}: {total / 1e9:.1f} GB/year, {total / 2**40 * ON_DEMAND_USD_PER_TIB:.2f} USD "
+              f"at {ON_DEMAND_USD_PER_TIB} USD per TiB on demand")
 
 
 def bench_replay(path: Path, days: int | None) -> None:
