@@ -168,6 +168,63 @@ class FanoutControl:
     cursor: dict[str, Any] | None = None  # set when the fan-out stopped for time
 
 
+@dataclass
+class ExportInFlight:
+    """An export whose building is over and whose uploads may still be in flight. `settle` waits for them, counts
+    and records what was written, fails the export if an upload failed, and completes its duration (from its start
+    to the end of its last upload); then `then` records what the runner keeps about it."""
+
+    result: ExportResult
+    name: str = ""
+    uploads: Uploads[PlannedUpload] | None = None  # None: nothing was sent (breaker, budget, lease, skipped)
+    state: TolerantState | None = None
+    started: float = 0.0  # perf_counter
+    built: float = 0.0
+    then: Callable[[ExportResult], None] = lambda result: None
+
+    @property
+    def failing(self) -> bool:
+        """Failed already, or an upload has (known without waiting)."""
+        return self.result.status == "failed" or (self.uploads is not None and self.uploads.failed)
+
+    def settle(self) -> ExportResult:
+        if self.uploads is not None and self.state is not None:
+            try:
+                if self.result.status != "failed":
+                    self.uploads.finish()
+            except Exception as error:
+                export_failed(self.name, self.result, error)
+            finally:
+                self.uploads.settle()  # what a failed export wrote is counted and recorded too
+                record_written(self.uploads, self.result, self.state)
+            self.result.duration_seconds = max(self.built, self.uploads.idle_since) - self.started
+            self.uploads = None
+        self.then(self.result)
+        self.then = lambda result: None
+        return self.result
+
+
+def must_settle_before(spec: ExportSpec, pending: list[tuple[ExportSpec, ExportInFlight]]) -> bool:
+    """Whether the pending exports must be settled before `spec` starts: a fan-out's entity uploads never queue in
+    front of another export's pointer; a failure is known (and the infrastructure probed) before the next export
+    starts, as if it had been waited for; an export that declares a path a pending one publishes reads what that
+    one wrote (its guards and digests), never the object before it."""
+    if not pending:
+        return False
+    if spec.entities is not None:
+        return True
+    paths = set(spec.paths)
+    return any(started.failing or paths.intersection(earlier.paths) for earlier, started in pending)
+
+
+def export_failed(name: str, result: ExportResult, error: Exception) -> None:
+    log.error("export %s failed: %s\n%s", name, error, traceback.format_exc())
+    result.status = "failed"
+    result.error = f"{type(error).__name__}: {error}"
+    if isinstance(error, schemas.RefusedDocument):
+        result.outside_fault = "data"
+
+
 def default_update_latest(mode: str, target_date: date, game_day: date) -> bool:
     """docs/messages.md: true in live mode when the target is today or yesterday, false otherwise."""
     return mode == "live" and target_date in (game_day, game_day - timedelta(days=1))
@@ -263,16 +320,19 @@ class Runner:
         heartbeat.beat()
         with heartbeat.ticking():
             skipped = preflight.result() if preflight else {}
+            pending: list[tuple[ExportSpec, ExportInFlight]] = []  # started, in run order, not yet recorded
             for done, spec in enumerate(specs):
+                if must_settle_before(spec, pending):
+                    self._settle(pending, scope, len(specs))
                 heartbeat.beat(current_export=spec.name, progress={"done": done, "total": len(specs)}, entities=None)
                 if record.infrastructure_fault:
-                    record.exports[spec.name] = ExportResult(status="skipped", error=f"not started: {record.infrastructure_fault}")
+                    started = ExportInFlight(ExportResult(status="skipped", error=f"not started: {record.infrastructure_fault}"))
                 elif spec.name in skipped:
-                    record.exports[spec.name] = ExportResult(status="skipped", error=skipped[spec.name])
+                    started = ExportInFlight(ExportResult(status="skipped", error=skipped[spec.name]))
                 else:
-                    record.exports[spec.name] = self._run_guarded(spec, scope)
-                heartbeat.beat(exports=_public(record.exports))
-                scope.progress("exports", done + 1, len(specs))
+                    started = self._start_guarded(spec, scope)
+                pending.append((spec, started))
+            self._settle(pending, scope, len(specs))  # before status.json
         record.queries = [asdict(trace) for trace in queries.traces]
         self._finish(record, state)
         self._write_status(record)
@@ -327,22 +387,32 @@ class Runner:
             "exports": {},
         }
 
-    def _run_guarded(self, spec: ExportSpec, scope: RunScope) -> ExportResult:
-        """Breaker, budget and lease checks around one export, then its breaker outcome and duration."""
+    def _settle(self, pending: list[tuple[ExportSpec, "ExportInFlight"]], scope: RunScope, total: int) -> None:
+        """Wait for the pending exports' uploads, in run order, and record each one's result."""
+        record = scope.record
+        for spec, started in pending:
+            record.exports[spec.name] = started.settle()
+            scope.heartbeat.beat(exports=_public(record.exports))
+            scope.progress("exports", len(record.exports), total)
+        pending.clear()
+
+    def _start_guarded(self, spec: ExportSpec, scope: RunScope) -> "ExportInFlight":
+        """Breaker, budget and lease checks around one export, then its start; its lease, breaker outcome and
+        duration are recorded once its uploads have settled (`_settled`)."""
         state, record, resume = scope.state, scope.record, scope.cursor.get(spec.name)
         now = self.wall_clock()
         breaker = state.breaker(spec.name, now)
         if not allows_run(breaker, now):
-            return ExportResult(status="breaker_open", error=f"breaker open until {ts(breaker.retry_after)}")
+            return ExportInFlight(ExportResult(status="breaker_open", error=f"breaker open until {ts(breaker.retry_after)}"))
         expected = scope.expected.get(spec.name) or plan.expected_seconds(spec, state.expected_duration(spec.name))
         if not plan.fits(plan.seconds_to_start(spec, expected), scope.deadline.remaining()):
             if resume:
                 record.cursor[spec.name] = dict(resume)
-            return ExportResult(status="deferred")
+            return ExportInFlight(ExportResult(status="deferred"))
         key = lease_key(record.request.target_date, spec.name)
         ttl = expected + LEASE_MARGIN_SECONDS
         if not state.acquire_lease(key, record.run_id, ttl, now):
-            return ExportResult(status="leased_elsewhere")
+            return ExportInFlight(ExportResult(status="leased_elsewhere"))
 
         def on_chunk(done: int, total: int) -> None:
             state.acquire_lease(key, record.run_id, ttl, self.wall_clock())
@@ -351,9 +421,18 @@ class Runner:
 
         fanout = FanoutControl(scope.deadline, self.fanout_chunk, resume, on_chunk)
         try:
-            result = self.run_export(spec, record.request, scope.queries, fanout=fanout, state=state)
-        finally:
+            started = self.start_export(spec, record.request, scope.queries, fanout=fanout, state=state)
+        except BaseException:
             state.release_lease(key, record.run_id)
+            raise
+        started.then = lambda result: self._settled(spec, scope, key, fanout, result)
+        return started
+
+    def _settled(self, spec: ExportSpec, scope: RunScope, key: str, fanout: FanoutControl,
+                 result: ExportResult) -> None:
+        """What an export leaves once its uploads have settled: its lease, cursor, breaker outcome and duration."""
+        state, record = scope.state, scope.record
+        state.release_lease(key, record.run_id)
         if fanout.cursor is not None:
             record.cursor[spec.name] = fanout.cursor
         if result.status == "failed" and result.outside_fault is None:
@@ -365,7 +444,6 @@ class Runner:
             state.record_outcome(spec.name, result.status == "ok", self.wall_clock())
         if result.status == "ok":
             state.record_duration(spec.name, result.duration_seconds, self.wall_clock())
-        return result
 
     def _finish(self, record: RunRecord, state: TolerantState) -> None:
         results = record.exports
@@ -396,7 +474,11 @@ class Runner:
             log.error("status.json not written: %s\n%s", error, traceback.format_exc())
             record.errors.append(f"status.json: {type(error).__name__}: {error}")
 
-    def run_export(
+    def run_export(self, spec: ExportSpec, request: RunRequest, queries: QueryRunner, **options: Any) -> ExportResult:
+        """One export, its uploads waited for: `start_export`'s options, then `settle`."""
+        return self.start_export(spec, request, queries, **options).settle()
+
+    def start_export(
         self,
         spec: ExportSpec,
         request: RunRequest,
@@ -404,7 +486,9 @@ class Runner:
         *,
         fanout: FanoutControl | None = None,
         state: TolerantState | None = None,
-    ) -> ExportResult:
+    ) -> "ExportInFlight":
+        """One export built and its uploads sent; `settle()` on what it returns waits for them and completes the
+        result. A failure while building is recorded in the result, never propagated."""
         started = time.perf_counter()
         result = ExportResult(started_at=ts(self.wall_clock()))
         ctx = self.context(request)
@@ -415,21 +499,12 @@ class Runner:
             self._materialize(spec, ctx, queries, result)
             rows = queries.run_all(spec.name, spec.queries, ctx)
             self._publish(spec, ctx, rows, result, fanout, state, uploads)
-            uploads.finish()
         except Exception as error:  # isolation: one export's failure is recorded, never propagated
-            log.error("export %s failed: %s\n%s", spec.name, error, traceback.format_exc())
-            result.status = "failed"
-            result.error = f"{type(error).__name__}: {error}"
-            if isinstance(error, schemas.RefusedDocument):
-                result.outside_fault = "data"
-        finally:
-            uploads.settle()  # what a failed export wrote is counted and recorded too
-            record_written(uploads, result, state)
+            export_failed(spec.name, result, error)
         result.warnings[:0] = [f"left out player_lookup {brief(lookup)!r}: not [a-z0-9]{{1,64}}, never published"
                                for lookup in queries.left_out_for(spec.name)]
         result.queries, result.rows_read = queries.stats_for(spec.name)
-        result.duration_seconds = time.perf_counter() - started
-        return result
+        return ExportInFlight(result, spec.name, uploads, state, started, time.perf_counter())
 
     def _materialize(self, spec: ExportSpec, ctx: ExportContext, queries: QueryRunner, result: ExportResult) -> None:
         step = spec.materialization
