@@ -169,17 +169,36 @@ class FanoutControl:
 
 
 @dataclass
+class PendingWrite:
+    """An export's checked documents, waiting for the published bodies its guards compare with (read on the upload
+    pool); `send` hands them to the guards and sends the uploads."""
+
+    reads: Mapping[str, Future[bytes | None]]
+    finish: Callable[[Mapping[str, Any]], None]
+
+    def ready(self) -> bool:
+        return all(read.done() for read in self.reads.values())
+
+    def send(self) -> None:
+        bodies = {path: read.result() for path, read in self.reads.items()}
+        self.finish({path: orjson.loads(body) if body else None for path, body in bodies.items()})
+
+
+@dataclass
 class ExportInFlight:
-    """An export whose building is over and whose uploads may still be in flight. `settle` waits for them, counts
-    and records what was written, fails the export if an upload failed, and completes its duration (from its start
-    to the end of its last upload); then `then` records what the runner keeps about it."""
+    """An export whose building is over: its whole-export write may still wait for its guards' reads, its uploads
+    may still be in flight. `send_if_ready` sends the write once the reads are in; `settle` sends it (waiting for
+    the reads), waits for the uploads, counts and records what was written, fails the export if a read or an upload
+    failed, and completes its duration (from its start to the end of its last upload); then `then` records what the
+    runner keeps about it."""
 
     result: ExportResult
     name: str = ""
     uploads: Uploads[PlannedUpload] | None = None  # None: nothing was sent (breaker, budget, lease, skipped)
     state: TolerantState | None = None
     started: float = 0.0  # perf_counter
-    built: float = 0.0
+    ended: float = 0.0  # perf_counter: when its building ended, then when its write was sent
+    write: PendingWrite | None = None
     then: Callable[[ExportResult], None] = lambda result: None
 
     @property
@@ -187,7 +206,15 @@ class ExportInFlight:
         """Failed already, or an upload has (known without waiting)."""
         return self.result.status == "failed" or (self.uploads is not None and self.uploads.failed)
 
+    def send_if_ready(self) -> bool:
+        """Send the write if its reads are in; whether nothing of the export is left waiting to be sent."""
+        if self.write is not None and self.write.ready():
+            self._send()
+        return self.write is None
+
     def settle(self) -> ExportResult:
+        if self.write is not None:
+            self._send()
         if self.uploads is not None and self.state is not None:
             try:
                 if self.result.status != "failed":
@@ -197,11 +224,20 @@ class ExportInFlight:
             finally:
                 self.uploads.settle()  # what a failed export wrote is counted and recorded too
                 record_written(self.uploads, self.result, self.state)
-            self.result.duration_seconds = max(self.built, self.uploads.idle_since) - self.started
+            self.result.duration_seconds = max(self.ended, self.uploads.idle_since) - self.started
             self.uploads = None
         self.then(self.result)
         self.then = lambda result: None
         return self.result
+
+    def _send(self) -> None:
+        write, self.write = self.write, None
+        try:
+            if write is not None:
+                write.send()
+        except Exception as error:  # a guard's read or a check failed: the export's failure, like a build's
+            export_failed(self.name, self.result, error)
+        self.ended = time.perf_counter()
 
 
 def must_settle_before(spec: ExportSpec, pending: list[tuple[ExportSpec, ExportInFlight]]) -> bool:
@@ -215,6 +251,13 @@ def must_settle_before(spec: ExportSpec, pending: list[tuple[ExportSpec, ExportI
         return True
     paths = set(spec.paths)
     return any(started.failing or paths.intersection(earlier.paths) for earlier, started in pending)
+
+
+def send_ready(pending: list[tuple[ExportSpec, ExportInFlight]]) -> None:
+    """Send the pending exports' writes whose guards' reads are in, in run order: never one before an earlier one."""
+    for _, started in pending:
+        if not started.send_if_ready():
+            return
 
 
 def export_failed(name: str, result: ExportResult, error: Exception) -> None:
@@ -322,6 +365,7 @@ class Runner:
             skipped = preflight.result() if preflight else {}
             pending: list[tuple[ExportSpec, ExportInFlight]] = []  # started, in run order, not yet recorded
             for done, spec in enumerate(specs):
+                send_ready(pending)
                 if must_settle_before(spec, pending):
                     self._settle(pending, scope, len(specs))
                 heartbeat.beat(current_export=spec.name, progress={"done": done, "total": len(specs)}, entities=None)
@@ -495,16 +539,17 @@ class Runner:
         fanout = fanout or FanoutControl(Deadline.from_budget(self.settings.budget_seconds), self.fanout_chunk)
         state = state or TolerantState(self.backends.state)
         uploads: Uploads[PlannedUpload] = Uploads(self._upload_pool(), self._send, self._uploads_in_flight())
+        write = None
         try:
             self._materialize(spec, ctx, queries, result)
             rows = queries.run_all(spec.name, spec.queries, ctx)
-            self._publish(spec, ctx, rows, result, fanout, state, uploads)
+            write = self._publish(spec, ctx, rows, result, fanout, state, uploads)
         except Exception as error:  # isolation: one export's failure is recorded, never propagated
             export_failed(spec.name, result, error)
         result.warnings[:0] = [f"left out player_lookup {brief(lookup)!r}: not [a-z0-9]{{1,64}}, never published"
                                for lookup in queries.left_out_for(spec.name)]
         result.queries, result.rows_read = queries.stats_for(spec.name)
-        return ExportInFlight(result, spec.name, uploads, state, started, time.perf_counter())
+        return ExportInFlight(result, spec.name, uploads, state, started, time.perf_counter(), write)
 
     def _materialize(self, spec: ExportSpec, ctx: ExportContext, queries: QueryRunner, result: ExportResult) -> None:
         step = spec.materialization
@@ -530,7 +575,9 @@ class Runner:
         fanout: FanoutControl,
         state: TolerantState,
         uploads: Uploads[PlannedUpload],
-    ) -> None:
+    ) -> PendingWrite | None:
+        """The fan-out's entities written; the whole-export documents checked and their guards' reads started (the
+        write is returned: the runner sends it in run order once the reads are in)."""
         prepared = spec.prepare(ctx, rows) if spec.prepare else rows
         entities = spec.entities(ctx, prepared) if spec.entities and spec.build_entity else []
         start = resume_index(entities, fanout.resume)
@@ -541,7 +588,8 @@ class Runner:
         uploads.finish()  # the entities' files are written before an aggregate that lists them
         if start == 0:  # after the entities, so that an aggregate never lists one whose own file was refused
             whole = report_notices(spec.build(ctx, rows), result)  # a resumed fan-out wrote them in its first run
-            self._write(ctx, spec, without_skipped(whole, set(skipped), result), result, state, uploads)
+            return self._start_write(ctx, spec, without_skipped(whole, set(skipped), result), result, state, uploads)
+        return None
 
     def _fan_out(
         self,
@@ -577,7 +625,7 @@ class Runner:
                     failed.append(entity)
                     refused += isinstance(error, schemas.RefusedDocument)
                     result.warnings.append(f"skipped {brief(entity)}: {type(error).__name__}: {brief(str(error), 240)}")
-            self._write(ctx, spec, documents, result, state, uploads)
+            self._start_write(ctx, spec, documents, result, state, uploads).send()
             slowest_chunk = max(slowest_chunk, time.perf_counter() - chunk_started)
             fanout.on_chunk(min(offset + fanout.chunk_size, len(entities)), len(entities))
         attempted = min(len(entities), (fanout.cursor or {}).get("next_index", len(entities))) - start
@@ -587,17 +635,25 @@ class Runner:
             raise failure(f"{len(failed)} of {attempted} entities failed (first: {first})")
         return failed
 
-    def _write(
+    def _start_write(
         self, ctx: ExportContext, spec: ExportSpec, documents: list[Document], result: ExportResult,
         state: TolerantState, uploads: Uploads[PlannedUpload],
+    ) -> PendingWrite:
+        """The documents the run may write, checked, and the published bodies their guards compare with being read;
+        the returned write applies the guards and sends the uploads (`_send_guarded`)."""
+        chosen = [document for document in report_notices(documents, result) if may_write(document, spec, ctx)]
+        checked_paths(chosen)
+        checked_schemas([document for document in chosen if document.entity is None])  # entities: in _fan_out
+        return PendingWrite(self._read_published(spec, chosen), lambda published: self._send_guarded(
+            ctx, spec, chosen, published, result, state, uploads))
+
+    def _send_guarded(
+        self, ctx: ExportContext, spec: ExportSpec, chosen: list[Document], published: Mapping[str, Any],
+        result: ExportResult, state: TolerantState, uploads: Uploads[PlannedUpload],
     ) -> None:
         """Dated and global files first, then pointers, so a pointer never precedes its dated twin. An object whose
         body (apart from its build time) and Cache-Control hash to what the state store recorded at its last upload
         is counted as unchanged, not uploaded (jsonio.publish_digest). The uploads are sent, not waited for."""
-        chosen = [document for document in report_notices(documents, result) if may_write(document, spec, ctx)]
-        checked_paths(chosen)
-        checked_schemas([document for document in chosen if document.entity is None])  # entities: in _fan_out
-        published = self._published_bodies(spec, chosen)
         chosen = [document for document in chosen if self._guard_allows(spec, document, ctx, result, published)]
         pointers = [document for document in chosen
                     if document.scope == "pointer" and self._pointer_allowed(spec, document, result, published)]
@@ -620,14 +676,13 @@ class Runner:
         return PlannedUpload(self.settings.object_prefix + document.path, document, data, control,
                              publish_digest(data, control))
 
-    def _published_bodies(self, spec: ExportSpec, documents: list[Document]) -> dict[str, Any]:
-        """The published body of every path a guard of the spec compares with (None when absent), read at once."""
+    def _read_published(self, spec: ExportSpec, documents: list[Document]) -> dict[str, Future[bytes | None]]:
+        """The published body of every path a guard of the spec compares with, being read at once."""
         paths = sorted({document.path for document in documents
                         if (spec.guard is not None and document.entity is None)
                         or (spec.pointer_guard is not None and document.scope == "pointer")})
-        bodies = self._upload_pool().map(lambda path: self.backends.bucket.read(self.settings.object_prefix + path),
-                                         paths)
-        return {path: orjson.loads(body) if body else None for path, body in zip(paths, bodies)}
+        pool, bucket = self._upload_pool(), self.backends.bucket
+        return {path: pool.submit(bucket.read, self.settings.object_prefix + path) for path in paths}
 
     def _guard_allows(self, spec: ExportSpec, document: Document, ctx: ExportContext, result: ExportResult,
                       published_bodies: Mapping[str, Any]) -> bool:

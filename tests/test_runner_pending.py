@@ -175,3 +175,60 @@ def test_the_probe_reports_the_warehouse_first_when_both_fail():
     only_bucket = infrastructure_fault(WaitingWarehouse(answered), SignallingBucket(answered, fails=True),
                                        datetime.now(timezone.utc))
     assert only_bucket == "bucket does not accept writes: read-only on purpose"
+
+
+class ReadingBucket(RecordingBucket):
+    """Reads of names containing `slow-` take 50 ms; (name, started, ended) per read."""
+
+    def __init__(self, inner):
+        super().__init__(inner)
+        self.reads = []
+
+    def read(self, name):
+        started = time.perf_counter()
+        if "slow-" in name:
+            time.sleep(0.05)
+        body = self.inner.read(name)
+        with self._lock:
+            self.reads.append((name, started, time.perf_counter()))
+        return body
+
+
+def guarded_pointer(name):
+    def build(ctx, rows):
+        body = {"name": name, "date": str(ctx.target_date)}
+        return [Document(f"fake/{name}/{ctx.target_date}.json", body, 300),
+                Document(f"fake/{name}/slow-latest.json", body, 60, scope="pointer")]
+    return replace(spec(name, ONE, build, priority=len(name)), pointer_guard=lambda published, new: True)
+
+
+def test_the_guard_reads_of_consecutive_exports_overlap_and_their_writes_still_go_in_run_order(world):
+    catalogue = {name: guarded_pointer(name) for name in ("one", "two", "three")}
+    runner = world.runner(catalogue)
+    runner.backends.bucket = bucket = ReadingBucket(world.bucket)
+
+    record = runner.run(live("one", "two", "three"), deadline=seconds_from_now(60))
+
+    assert [result.status for result in record.exports.values()] == ["ok", "ok", "ok"]
+    reads = {name.split("/")[2]: (started, ended) for name, started, ended in bucket.reads}
+    assert reads["two"][0] < reads["one"][1] and reads["three"][0] < reads["two"][1]  # not one after another
+    first_write = {name: min(started for path, started, _ in bucket.writes if f"/{name}/" in path)
+                   for name in catalogue}
+    assert first_write["one"] <= first_write["two"] <= first_write["three"]  # sent in run order
+    for name in catalogue:
+        pointer_started, _ = bucket.span(f"fake/{name}/slow-latest.json")
+        assert pointer_started >= bucket.span(f"fake/{name}/{TARGET}.json")[1]
+
+
+def test_a_failed_guard_read_fails_only_its_own_export(world):
+    catalogue = {name: guarded_pointer(name) for name in ("one", "two")}
+    runner = world.runner(catalogue)
+    runner.backends.bucket = bucket = ReadingBucket(world.bucket)
+    inner_read = bucket.read
+    bucket.read = lambda name: (_ for _ in ()).throw(StorageError("read refused")) if "/one/" in name else inner_read(name)
+
+    record = runner.run(live("one", "two"), deadline=seconds_from_now(60))
+
+    assert record.exports["one"].status == "failed" and "read refused" in record.exports["one"].error
+    assert record.exports["one"].files == 0 and not (world.bucket_root / f"fake/one/{TARGET}.json").exists()
+    assert record.exports["two"].status == "ok" and record.exports["two"].files == 2
