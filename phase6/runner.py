@@ -187,8 +187,8 @@ class PendingWrite:
 @dataclass
 class ExportInFlight:
     """An export whose building is over: its whole-export write may still wait for its guards' reads, its uploads
-    may still be in flight. `send_if_ready` sends the write once the reads are in; `settle` sends it (waiting for
-    the reads), waits for the uploads, counts and records what was written, fails the export if a read or an upload
+    may still be in flight. `send_if_ready` sends the write if the reads are in, `send` waits for them; `settle`
+    sends it, waits for the uploads, counts and records what was written, fails the export if a read or an upload
     failed, and completes its duration (from its start to the end of its last upload); then `then` records what the
     runner keeps about it."""
 
@@ -212,9 +212,13 @@ class ExportInFlight:
             self._send()
         return self.write is None
 
-    def settle(self) -> ExportResult:
+    def send(self) -> None:
+        """Send the write, once its reads are in."""
         if self.write is not None:
             self._send()
+
+    def settle(self) -> ExportResult:
+        self.send()
         if self.uploads is not None and self.state is not None:
             try:
                 if self.result.status != "failed":
@@ -432,8 +436,11 @@ class Runner:
         }
 
     def _settle(self, pending: list[tuple[ExportSpec, "ExportInFlight"]], scope: RunScope, total: int) -> None:
-        """Wait for the pending exports' uploads, in run order, and record each one's result."""
+        """Send the pending exports' writes, in run order; then wait for their uploads and record each one's result
+        (one export's uploads never hold back a later export's write)."""
         record = scope.record
+        for _, started in pending:
+            started.send()
         for spec, started in pending:
             record.exports[spec.name] = started.settle()
             scope.heartbeat.beat(exports=_public(record.exports))

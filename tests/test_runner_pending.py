@@ -180,8 +180,8 @@ def test_the_probe_reports_the_warehouse_first_when_both_fail():
 class ReadingBucket(RecordingBucket):
     """Reads of names containing `slow-` take 50 ms; (name, started, ended) per read."""
 
-    def __init__(self, inner):
-        super().__init__(inner)
+    def __init__(self, inner, slow=""):
+        super().__init__(inner, slow=slow)
         self.reads = []
 
     def read(self, name):
@@ -232,3 +232,18 @@ def test_a_failed_guard_read_fails_only_its_own_export(world):
     assert record.exports["one"].status == "failed" and "read refused" in record.exports["one"].error
     assert record.exports["one"].files == 0 and not (world.bucket_root / f"fake/one/{TARGET}.json").exists()
     assert record.exports["two"].status == "ok" and record.exports["two"].files == 2
+
+
+def test_settling_sends_every_pending_write_before_waiting_for_any_exports_uploads(world):
+    catalogue = {name: guarded_pointer(name) for name in ("one", "two")}
+    catalogue["fanout"] = spec("fanout", ONE, lambda ctx, rows: [], entities=["a"], priority=9, build_entity=(
+        lambda ctx, rows, entity: [Document(f"fake/fanout/{entity}.json", {"e": entity}, 300, entity=entity)]))
+    runner = world.runner(catalogue)
+    runner.backends.bucket = bucket = ReadingBucket(world.bucket, slow="slow-")  # reads and pointers: 50 ms
+
+    record = runner.run(live("one", "two", "fanout"), deadline=seconds_from_now(60))
+
+    assert [result.status for result in record.exports.values()] == ["ok", "ok", "ok"]
+    _, first_pointer_ended = bucket.span("fake/one/slow-latest.json")
+    second_dated_started, _ = bucket.span(f"fake/two/{TARGET}.json")
+    assert second_dated_started < first_pointer_ended  # the first export's pointer did not hold it back
