@@ -2,8 +2,9 @@
 
 Order → send every query of the exports expected to start, at once (one wave of warehouse round trips; while it is
 in flight, the infrastructure probe and the schema preflight) → for each export: check the breaker, the budget and
-the lease; materialise, take its query results, shape, write (uploads overlap the building, bounded); record the
-outcome and duration → heartbeat throughout.
+the lease; materialise, take its query results, shape, write (uploads overlap the building, bounded; a small
+export's write and uploads go on while the next export builds, in run order); record the outcome and duration once
+its uploads have settled → heartbeat throughout.
 One export failing never stops the others; in a fan-out one entity failing never stops the others.
 What does not fit the time budget is deferred (a fan-out stopped between chunks leaves a cursor) for a
 continuation; nothing is silently dropped. A failing state store never stops publishing.

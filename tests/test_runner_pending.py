@@ -1,6 +1,7 @@
-"""A fast export's uploads drain while the next fast export builds: the runner records each export once its uploads
-have settled, settles every pending export before a fan-out starts and before status.json, and before an export
-that declares a path a pending one writes. The infrastructure probe checks the warehouse and the bucket at once."""
+"""A fast export's guard reads, uploads and pointer go on while the next fast export builds: writes are sent in run
+order, each export is recorded once its uploads have settled, and every pending export is settled before a fan-out
+starts, before status.json, once one has failed, and before an export that declares a path a pending one writes.
+The infrastructure probe checks the warehouse and the bucket at once."""
 from __future__ import annotations
 
 import threading
@@ -8,6 +9,7 @@ import time
 from dataclasses import replace
 from datetime import datetime, timezone
 
+from exporters import catalog
 from phase6.catalog import Document, Published, Query
 from phase6.probe import PROBE_OBJECT, infrastructure_fault
 from phase6.storage import StorageError
@@ -247,3 +249,11 @@ def test_settling_sends_every_pending_write_before_waiting_for_any_exports_uploa
     _, first_pointer_ended = bucket.span("fake/one/slow-latest.json")
     second_dated_started, _ = bucket.span(f"fake/two/{TARGET}.json")
     assert second_dated_started < first_pointer_ended  # the first export's pointer did not hold it back
+
+
+def test_no_two_exports_of_the_catalogue_declare_the_same_path():
+    """Pending exports overlap only when their declared paths are disjoint; today they all are."""
+    owners: dict[str, str] = {}
+    for name, export in catalog().items():
+        for path in export.paths:
+            assert owners.setdefault(path, name) == name, f"{path} is declared by {owners[path]} and {name}"
