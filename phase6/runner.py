@@ -2,8 +2,9 @@
 
 Order → send every query of the exports expected to start, at once (one wave of warehouse round trips; while it is
 in flight, the infrastructure probe and the schema preflight) → for each export: check the breaker, the budget and
-the lease; materialise, take its query results, shape, write (uploads overlap the building, bounded); record the
-outcome and duration → heartbeat throughout.
+the lease; materialise, take its query results, shape, write (uploads overlap the building, bounded; a small
+export's write and uploads go on while the next export builds, in run order); record the outcome and duration once
+its uploads have settled → heartbeat throughout.
 One export failing never stops the others; in a fan-out one entity failing never stops the others.
 What does not fit the time budget is deferred (a fan-out stopped between chunks leaves a cursor) for a
 continuation; nothing is silently dropped. A failing state store never stops publishing.
@@ -168,6 +169,110 @@ class FanoutControl:
     cursor: dict[str, Any] | None = None  # set when the fan-out stopped for time
 
 
+@dataclass
+class PendingWrite:
+    """An export's checked documents, waiting for the published bodies its guards compare with (read on the upload
+    pool); `send` hands them to the guards and sends the uploads."""
+
+    reads: Mapping[str, Future[bytes | None]]
+    finish: Callable[[Mapping[str, Any]], None]
+
+    def ready(self) -> bool:
+        return all(read.done() for read in self.reads.values())
+
+    def send(self) -> None:
+        bodies = {path: read.result() for path, read in self.reads.items()}
+        self.finish({path: orjson.loads(body) if body else None for path, body in bodies.items()})
+
+
+@dataclass
+class ExportInFlight:
+    """An export whose building is over: its whole-export write may still wait for its guards' reads, its uploads
+    may still be in flight. `send_if_ready` sends the write if the reads are in, `send` waits for them; `settle`
+    sends it, waits for the uploads, counts and records what was written, fails the export if a read or an upload
+    failed, and completes its duration (from its start to the end of its last upload); then `then` records what the
+    runner keeps about it."""
+
+    result: ExportResult
+    name: str = ""
+    uploads: Uploads[PlannedUpload] | None = None  # None: nothing was sent (breaker, budget, lease, skipped)
+    state: TolerantState | None = None
+    started: float = 0.0  # perf_counter
+    ended: float = 0.0  # perf_counter: when its building ended, then when its write was sent
+    write: PendingWrite | None = None
+    then: Callable[[ExportResult], None] = lambda result: None
+
+    @property
+    def failing(self) -> bool:
+        """Failed already, or an upload has (known without waiting)."""
+        return self.result.status == "failed" or (self.uploads is not None and self.uploads.failed)
+
+    def send_if_ready(self) -> bool:
+        """Send the write if its reads are in; whether nothing of the export is left waiting to be sent."""
+        if self.write is not None and self.write.ready():
+            self._send()
+        return self.write is None
+
+    def send(self) -> None:
+        """Send the write, once its reads are in."""
+        if self.write is not None:
+            self._send()
+
+    def settle(self) -> ExportResult:
+        self.send()
+        if self.uploads is not None and self.state is not None:
+            try:
+                if self.result.status != "failed":
+                    self.uploads.finish()
+            except Exception as error:
+                export_failed(self.name, self.result, error)
+            finally:
+                self.uploads.settle()  # what a failed export wrote is counted and recorded too
+                record_written(self.uploads, self.result, self.state)
+            self.result.duration_seconds = max(self.ended, self.uploads.idle_since) - self.started
+            self.uploads = None
+        self.then(self.result)
+        self.then = lambda result: None
+        return self.result
+
+    def _send(self) -> None:
+        write, self.write = self.write, None
+        try:
+            if write is not None:
+                write.send()
+        except Exception as error:  # a guard's read or a check failed: the export's failure, like a build's
+            export_failed(self.name, self.result, error)
+        self.ended = time.perf_counter()
+
+
+def must_settle_before(spec: ExportSpec, pending: list[tuple[ExportSpec, ExportInFlight]]) -> bool:
+    """Whether the pending exports must be settled before `spec` starts: a fan-out's entity uploads never queue in
+    front of another export's pointer; a failure is known (and the infrastructure probed) before the next export
+    starts, as if it had been waited for; an export that declares a path a pending one publishes reads what that
+    one wrote (its guards and digests), never the object before it."""
+    if not pending:
+        return False
+    if spec.entities is not None:
+        return True
+    paths = set(spec.paths)
+    return any(started.failing or paths.intersection(earlier.paths) for earlier, started in pending)
+
+
+def send_ready(pending: list[tuple[ExportSpec, ExportInFlight]]) -> None:
+    """Send the pending exports' writes whose guards' reads are in, in run order: never one before an earlier one."""
+    for _, started in pending:
+        if not started.send_if_ready():
+            return
+
+
+def export_failed(name: str, result: ExportResult, error: Exception) -> None:
+    log.error("export %s failed: %s\n%s", name, error, traceback.format_exc())
+    result.status = "failed"
+    result.error = f"{type(error).__name__}: {error}"
+    if isinstance(error, schemas.RefusedDocument):
+        result.outside_fault = "data"
+
+
 def default_update_latest(mode: str, target_date: date, game_day: date) -> bool:
     """docs/messages.md: true in live mode when the target is today or yesterday, false otherwise."""
     return mode == "live" and target_date in (game_day, game_day - timedelta(days=1))
@@ -263,16 +368,20 @@ class Runner:
         heartbeat.beat()
         with heartbeat.ticking():
             skipped = preflight.result() if preflight else {}
+            pending: list[tuple[ExportSpec, ExportInFlight]] = []  # started, in run order, not yet recorded
             for done, spec in enumerate(specs):
+                send_ready(pending)
+                if must_settle_before(spec, pending):
+                    self._settle(pending, scope, len(specs))
                 heartbeat.beat(current_export=spec.name, progress={"done": done, "total": len(specs)}, entities=None)
                 if record.infrastructure_fault:
-                    record.exports[spec.name] = ExportResult(status="skipped", error=f"not started: {record.infrastructure_fault}")
+                    started = ExportInFlight(ExportResult(status="skipped", error=f"not started: {record.infrastructure_fault}"))
                 elif spec.name in skipped:
-                    record.exports[spec.name] = ExportResult(status="skipped", error=skipped[spec.name])
+                    started = ExportInFlight(ExportResult(status="skipped", error=skipped[spec.name]))
                 else:
-                    record.exports[spec.name] = self._run_guarded(spec, scope)
-                heartbeat.beat(exports=_public(record.exports))
-                scope.progress("exports", done + 1, len(specs))
+                    started = self._start_guarded(spec, scope)
+                pending.append((spec, started))
+            self._settle(pending, scope, len(specs))  # before status.json
         record.queries = [asdict(trace) for trace in queries.traces]
         self._finish(record, state)
         self._write_status(record)
@@ -327,22 +436,35 @@ class Runner:
             "exports": {},
         }
 
-    def _run_guarded(self, spec: ExportSpec, scope: RunScope) -> ExportResult:
-        """Breaker, budget and lease checks around one export, then its breaker outcome and duration."""
+    def _settle(self, pending: list[tuple[ExportSpec, "ExportInFlight"]], scope: RunScope, total: int) -> None:
+        """Send the pending exports' writes, in run order; then wait for their uploads and record each one's result
+        (one export's uploads never hold back a later export's write)."""
+        record = scope.record
+        for _, started in pending:
+            started.send()
+        for spec, started in pending:
+            record.exports[spec.name] = started.settle()
+            scope.heartbeat.beat(exports=_public(record.exports))
+            scope.progress("exports", len(record.exports), total)
+        pending.clear()
+
+    def _start_guarded(self, spec: ExportSpec, scope: RunScope) -> "ExportInFlight":
+        """Breaker, budget and lease checks around one export, then its start; its lease, breaker outcome and
+        duration are recorded once its uploads have settled (`_settled`)."""
         state, record, resume = scope.state, scope.record, scope.cursor.get(spec.name)
         now = self.wall_clock()
         breaker = state.breaker(spec.name, now)
         if not allows_run(breaker, now):
-            return ExportResult(status="breaker_open", error=f"breaker open until {ts(breaker.retry_after)}")
+            return ExportInFlight(ExportResult(status="breaker_open", error=f"breaker open until {ts(breaker.retry_after)}"))
         expected = scope.expected.get(spec.name) or plan.expected_seconds(spec, state.expected_duration(spec.name))
         if not plan.fits(plan.seconds_to_start(spec, expected), scope.deadline.remaining()):
             if resume:
                 record.cursor[spec.name] = dict(resume)
-            return ExportResult(status="deferred")
+            return ExportInFlight(ExportResult(status="deferred"))
         key = lease_key(record.request.target_date, spec.name)
         ttl = expected + LEASE_MARGIN_SECONDS
         if not state.acquire_lease(key, record.run_id, ttl, now):
-            return ExportResult(status="leased_elsewhere")
+            return ExportInFlight(ExportResult(status="leased_elsewhere"))
 
         def on_chunk(done: int, total: int) -> None:
             state.acquire_lease(key, record.run_id, ttl, self.wall_clock())
@@ -351,9 +473,18 @@ class Runner:
 
         fanout = FanoutControl(scope.deadline, self.fanout_chunk, resume, on_chunk)
         try:
-            result = self.run_export(spec, record.request, scope.queries, fanout=fanout, state=state)
-        finally:
+            started = self.start_export(spec, record.request, scope.queries, fanout=fanout, state=state)
+        except BaseException:
             state.release_lease(key, record.run_id)
+            raise
+        started.then = lambda result: self._settled(spec, scope, key, fanout, result)
+        return started
+
+    def _settled(self, spec: ExportSpec, scope: RunScope, key: str, fanout: FanoutControl,
+                 result: ExportResult) -> None:
+        """What an export leaves once its uploads have settled: its lease, cursor, breaker outcome and duration."""
+        state, record = scope.state, scope.record
+        state.release_lease(key, record.run_id)
         if fanout.cursor is not None:
             record.cursor[spec.name] = fanout.cursor
         if result.status == "failed" and result.outside_fault is None:
@@ -365,7 +496,6 @@ class Runner:
             state.record_outcome(spec.name, result.status == "ok", self.wall_clock())
         if result.status == "ok":
             state.record_duration(spec.name, result.duration_seconds, self.wall_clock())
-        return result
 
     def _finish(self, record: RunRecord, state: TolerantState) -> None:
         results = record.exports
@@ -396,7 +526,11 @@ class Runner:
             log.error("status.json not written: %s\n%s", error, traceback.format_exc())
             record.errors.append(f"status.json: {type(error).__name__}: {error}")
 
-    def run_export(
+    def run_export(self, spec: ExportSpec, request: RunRequest, queries: QueryRunner, **options: Any) -> ExportResult:
+        """One export, its uploads waited for: `start_export`'s options, then `settle`."""
+        return self.start_export(spec, request, queries, **options).settle()
+
+    def start_export(
         self,
         spec: ExportSpec,
         request: RunRequest,
@@ -404,32 +538,26 @@ class Runner:
         *,
         fanout: FanoutControl | None = None,
         state: TolerantState | None = None,
-    ) -> ExportResult:
+    ) -> "ExportInFlight":
+        """One export built and its uploads sent; `settle()` on what it returns waits for them and completes the
+        result. A failure while building is recorded in the result, never propagated."""
         started = time.perf_counter()
         result = ExportResult(started_at=ts(self.wall_clock()))
         ctx = self.context(request)
         fanout = fanout or FanoutControl(Deadline.from_budget(self.settings.budget_seconds), self.fanout_chunk)
         state = state or TolerantState(self.backends.state)
         uploads: Uploads[PlannedUpload] = Uploads(self._upload_pool(), self._send, self._uploads_in_flight())
+        write = None
         try:
             self._materialize(spec, ctx, queries, result)
             rows = queries.run_all(spec.name, spec.queries, ctx)
-            self._publish(spec, ctx, rows, result, fanout, state, uploads)
-            uploads.finish()
+            write = self._publish(spec, ctx, rows, result, fanout, state, uploads)
         except Exception as error:  # isolation: one export's failure is recorded, never propagated
-            log.error("export %s failed: %s\n%s", spec.name, error, traceback.format_exc())
-            result.status = "failed"
-            result.error = f"{type(error).__name__}: {error}"
-            if isinstance(error, schemas.RefusedDocument):
-                result.outside_fault = "data"
-        finally:
-            uploads.settle()  # what a failed export wrote is counted and recorded too
-            record_written(uploads, result, state)
+            export_failed(spec.name, result, error)
         result.warnings[:0] = [f"left out player_lookup {brief(lookup)!r}: not [a-z0-9]{{1,64}}, never published"
                                for lookup in queries.left_out_for(spec.name)]
         result.queries, result.rows_read = queries.stats_for(spec.name)
-        result.duration_seconds = time.perf_counter() - started
-        return result
+        return ExportInFlight(result, spec.name, uploads, state, started, time.perf_counter(), write)
 
     def _materialize(self, spec: ExportSpec, ctx: ExportContext, queries: QueryRunner, result: ExportResult) -> None:
         step = spec.materialization
@@ -455,7 +583,9 @@ class Runner:
         fanout: FanoutControl,
         state: TolerantState,
         uploads: Uploads[PlannedUpload],
-    ) -> None:
+    ) -> PendingWrite | None:
+        """The fan-out's entities written; the whole-export documents checked and their guards' reads started (the
+        write is returned: the runner sends it in run order once the reads are in)."""
         prepared = spec.prepare(ctx, rows) if spec.prepare else rows
         entities = spec.entities(ctx, prepared) if spec.entities and spec.build_entity else []
         start = resume_index(entities, fanout.resume)
@@ -466,7 +596,8 @@ class Runner:
         uploads.finish()  # the entities' files are written before an aggregate that lists them
         if start == 0:  # after the entities, so that an aggregate never lists one whose own file was refused
             whole = report_notices(spec.build(ctx, rows), result)  # a resumed fan-out wrote them in its first run
-            self._write(ctx, spec, without_skipped(whole, set(skipped), result), result, state, uploads)
+            return self._start_write(ctx, spec, without_skipped(whole, set(skipped), result), result, state, uploads)
+        return None
 
     def _fan_out(
         self,
@@ -502,7 +633,7 @@ class Runner:
                     failed.append(entity)
                     refused += isinstance(error, schemas.RefusedDocument)
                     result.warnings.append(f"skipped {brief(entity)}: {type(error).__name__}: {brief(str(error), 240)}")
-            self._write(ctx, spec, documents, result, state, uploads)
+            self._start_write(ctx, spec, documents, result, state, uploads).send()
             slowest_chunk = max(slowest_chunk, time.perf_counter() - chunk_started)
             fanout.on_chunk(min(offset + fanout.chunk_size, len(entities)), len(entities))
         attempted = min(len(entities), (fanout.cursor or {}).get("next_index", len(entities))) - start
@@ -512,17 +643,25 @@ class Runner:
             raise failure(f"{len(failed)} of {attempted} entities failed (first: {first})")
         return failed
 
-    def _write(
+    def _start_write(
         self, ctx: ExportContext, spec: ExportSpec, documents: list[Document], result: ExportResult,
         state: TolerantState, uploads: Uploads[PlannedUpload],
+    ) -> PendingWrite:
+        """The documents the run may write, checked, and the published bodies their guards compare with being read;
+        the returned write applies the guards and sends the uploads (`_send_guarded`)."""
+        chosen = [document for document in report_notices(documents, result) if may_write(document, spec, ctx)]
+        checked_paths(chosen)
+        checked_schemas([document for document in chosen if document.entity is None])  # entities: in _fan_out
+        return PendingWrite(self._read_published(spec, chosen), lambda published: self._send_guarded(
+            ctx, spec, chosen, published, result, state, uploads))
+
+    def _send_guarded(
+        self, ctx: ExportContext, spec: ExportSpec, chosen: list[Document], published: Mapping[str, Any],
+        result: ExportResult, state: TolerantState, uploads: Uploads[PlannedUpload],
     ) -> None:
         """Dated and global files first, then pointers, so a pointer never precedes its dated twin. An object whose
         body (apart from its build time) and Cache-Control hash to what the state store recorded at its last upload
         is counted as unchanged, not uploaded (jsonio.publish_digest). The uploads are sent, not waited for."""
-        chosen = [document for document in report_notices(documents, result) if may_write(document, spec, ctx)]
-        checked_paths(chosen)
-        checked_schemas([document for document in chosen if document.entity is None])  # entities: in _fan_out
-        published = self._published_bodies(spec, chosen)
         chosen = [document for document in chosen if self._guard_allows(spec, document, ctx, result, published)]
         pointers = [document for document in chosen
                     if document.scope == "pointer" and self._pointer_allowed(spec, document, result, published)]
@@ -545,14 +684,13 @@ class Runner:
         return PlannedUpload(self.settings.object_prefix + document.path, document, data, control,
                              publish_digest(data, control))
 
-    def _published_bodies(self, spec: ExportSpec, documents: list[Document]) -> dict[str, Any]:
-        """The published body of every path a guard of the spec compares with (None when absent), read at once."""
+    def _read_published(self, spec: ExportSpec, documents: list[Document]) -> dict[str, Future[bytes | None]]:
+        """The published body of every path a guard of the spec compares with, being read at once."""
         paths = sorted({document.path for document in documents
                         if (spec.guard is not None and document.entity is None)
                         or (spec.pointer_guard is not None and document.scope == "pointer")})
-        bodies = self._upload_pool().map(lambda path: self.backends.bucket.read(self.settings.object_prefix + path),
-                                         paths)
-        return {path: orjson.loads(body) if body else None for path, body in zip(paths, bodies)}
+        pool, bucket = self._upload_pool(), self.backends.bucket
+        return {path: pool.submit(bucket.read, self.settings.object_prefix + path) for path in paths}
 
     def _guard_allows(self, spec: ExportSpec, document: Document, ctx: ExportContext, result: ExportResult,
                       published_bodies: Mapping[str, Any]) -> bool:

@@ -5,11 +5,14 @@ and the export goes on building while they are written.
 - A batch's pointers are sent only once every other object of the batch is written, so a pointer never precedes its
   dated twin; when one of them fails, the pointers are not sent.
 - The first failure is raised by the next `send` or by `finish`; `settle` waits for what is in flight without
-  raising, so an export that failed still counts (and records) what it wrote.
+  raising, so an export that failed still counts (and records) what it wrote. `failed` tells without waiting.
+- `idle_since` is when the last upload in flight ended (perf_counter): how long an export lasted, when it was
+  settled later.
 """
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Callable, Generic, TypeVar
@@ -31,6 +34,7 @@ class Uploads(Generic[Item]):
         self._in_flight = 0
         self._written: list[Item] = []  # in the order they were written, not yet taken
         self._failure: BaseException | None = None
+        self.idle_since = time.perf_counter()
 
     def send(self, objects: list[Item], pointers: list[Item]) -> None:
         """Upload `objects` now and `pointers` once all of `objects` are written."""
@@ -46,6 +50,11 @@ class Uploads(Generic[Item]):
                 self._in_flight += 1
             self._submit(item, batch)
         self._raise_failure()
+
+    @property
+    def failed(self) -> bool:
+        """Whether an upload has failed so far (the failure is raised by `finish`)."""
+        return self._failure is not None
 
     def take_written(self) -> list[Item]:
         """The objects written since the last call."""
@@ -73,7 +82,7 @@ class Uploads(Generic[Item]):
     def _failed(self, error: BaseException, batch: _Batch[Item] | None) -> None:
         with self._changed:
             self._failure = self._failure or error
-            self._in_flight -= 1
+            self._one_ended()
             if batch is not None:
                 batch.failed = True
             self._changed.notify_all()
@@ -87,7 +96,7 @@ class Uploads(Generic[Item]):
         released: list[Item] = []
         with self._changed:
             self._written.append(item)
-            self._in_flight -= 1
+            self._one_ended()
             if batch is not None:
                 batch.waiting -= 1
                 if batch.waiting == 0 and not batch.failed:
@@ -96,6 +105,11 @@ class Uploads(Generic[Item]):
             self._changed.notify_all()
         for pointer in released:
             self._submit(pointer, None)
+
+    def _one_ended(self) -> None:
+        self._in_flight -= 1
+        if self._in_flight == 0:
+            self.idle_since = time.perf_counter()
 
     def _raise_failure(self) -> None:
         if self._failure is not None:

@@ -97,8 +97,12 @@ def test_a_bucket_failing_mid_run_stops_the_run_for_redelivery_without_counting_
     lines = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
     first = lines[0]["exports"]
     assert first["daily-signals"]["status"] == "failed"  # the first export found the fault
-    assert all(first[name]["status"] == "skipped" and "not started" in first[name]["error"]
-               for name in ("predictions", "best-bets", "streaks"))
+    # An export that started building while the failing uploads were in flight (phase6/runner.py, pending exports)
+    # failed on the same fault; once the fault is known, no export starts. Neither counts toward a breaker.
+    later = [first[name] for name in ("predictions", "best-bets", "streaks")]
+    assert all((result["status"] == "skipped" and "not started" in result["error"])
+               or (result["status"] == "failed" and "403 Forbidden (injected)" in result["error"]) for result in later)
+    assert later[-1]["status"] == "skipped"
     assert app.backends.state.breakers(app.runner.wall_clock()) == []
 
     app.backends.bucket = real  # recovered: the redelivery of the same message runs (its claim was given up)
