@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from exporters import catalog
 
@@ -67,6 +67,37 @@ def open_bucket_store(settings: Settings) -> Bucket:
 
 def open_state_store(settings: Settings) -> StateStore:
     return configured("PHASE6_STATE", open_state, settings)
+
+
+class NoStateYet:
+    """An embedded state store that nothing has created yet, as operator views see it: empty, and left uncreated."""
+
+    def get_run(self, run_id: str) -> None:
+        return None
+
+    def recent_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        return []
+
+    def heartbeats(self, limit: int = 50) -> list[dict[str, Any]]:
+        return []
+
+    def breakers(self, now: datetime) -> list[Any]:
+        return []
+
+    def reset_breaker(self, export_type: str) -> None:
+        pass  # a breaker nothing has recorded is closed
+
+    def close(self) -> None:
+        pass
+
+
+def open_state_for_view(settings: Settings) -> StateStore | NoStateYet:
+    """The state store for an operator view, which only reads: a view never creates the embedded store's file."""
+    if settings.state_url.startswith("sqlite://"):
+        path = configured("PHASE6_STATE", lambda s: local_path(s.state_url, "sqlite"), settings)
+        if not path.exists():
+            return NoStateYet()
+    return open_state_store(settings)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from rich.text import Text
 from exporters import catalog
 
 from . import status as status_json
-from .app import open_bucket_store, open_state_store, read_clock
+from .app import open_bucket_store, open_state_for_view, read_clock
 from .cli_console import TIME_ZONE_NOTE, age_text, keep_whole, operator_table, out, short_time
 from .cli_errors import CommandError, UsageMistake
 from .config import DATA_DIR, Settings
@@ -49,7 +49,7 @@ def report(
 
 
 def find_run(settings: Settings, run_id: str | None) -> dict[str, Any]:
-    state = open_state_store(settings)
+    state = open_state_for_view(settings)
     try:
         run = state.get_run(run_id) if run_id else next(iter(state.recent_runs(1)), None)
     finally:
@@ -82,7 +82,7 @@ def status(
     """Per endpoint: last write, age against its freshness SLA, ok/stale. Exits 1 when an endpoint is stale."""
     settings = Settings()
     reading = read_clock(settings)
-    state = open_state_store(settings)
+    state = open_state_for_view(settings)
     try:
         body = current_status(settings, open_bucket_store(settings), state, reading.clock.game_day())
         lost = unpublished_events(state.recent_runs(RECENT_RUNS))

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from exporters import export_types, groups
 
-from .app import open_state_store
+from .app import open_state_for_view
 from .cli_console import TIME_ZONE_NOTE, age_text, keep_whole, noted_table, operator_table, out, short_time
 from .cli_errors import UsageMistake
 from .config import Settings
@@ -93,7 +93,7 @@ def _time(value: Any) -> datetime | None:
 def runs(limit: int = typer.Option(20, min=1, help="How many runs to show.")) -> None:
     """Recent runs with their heartbeats; a running run with no beat for 5 minutes is flagged stale."""
     settings = Settings()
-    state = open_state_store(settings)
+    state = open_state_for_view(settings)
     now = datetime.now(timezone.utc)
     try:
         rows = run_rows(state.recent_runs(limit), state.heartbeats(limit), now, limit)
@@ -115,7 +115,10 @@ def runs_view(rows: list[RunRow], now: datetime, title: str) -> RenderableType:
         notes = {"types": row.export_types, "current": row.current_export, "entities": row.entities,
                  "deferred": row.deferred, "breakers open": row.breakers_open}
         lines.append((cells, " · ".join(f"{label} {value}" for label, value in notes.items() if value)))
-    return noted_table(("run", "status", "target", "started", "last beat", "progress"), lines, title)
+    table = noted_table(("run", "status", "target", "started", "last beat", "progress"), lines, title)
+    if not rows:
+        table.renderables.append(Text("no run recorded yet", style="italic"))
+    return table
 
 
 def breakers(
@@ -124,7 +127,7 @@ def breakers(
     """Circuit breakers per export type; --reset TYPE closes one."""
     if reset is not None and reset not in export_types():
         raise UsageMistake(f"unknown export type {reset!r}; known: {', '.join(export_types())}")
-    state = open_state_store(Settings())
+    state = open_state_for_view(Settings())
     now = datetime.now(timezone.utc)
     try:
         if reset is not None:

@@ -110,3 +110,16 @@ def test_a_run_reports_exports_and_fan_out_entities_to_the_progress_bars(demo_ap
             progress("tonight-players", 180, 180)
     assert "tonight-players" in terminal.getvalue() and "180/180" in terminal.getvalue()
     assert pipe.getvalue() == ""  # quiet when not on a terminal
+
+
+def test_operator_views_read_a_state_store_nothing_created_as_empty_and_create_none(tmp_path, monkeypatch):
+    state = tmp_path / "never-run" / "state.db"
+    monkeypatch.setenv("PHASE6_STATE", f"sqlite:///{state}")
+    runner = CliRunner()
+    runs = runner.invoke(app, ["runs"], catch_exceptions=False)
+    assert runs.exit_code == 0 and "no run recorded yet" in runs.output
+    breakers = runner.invoke(app, ["breakers"], catch_exceptions=False)
+    assert breakers.exit_code == 0 and "no breaker has recorded a failure" in breakers.output
+    report = runner.invoke(app, ["report", "--latest"])
+    assert report.exit_code == 1 and "no run recorded" in report.output
+    assert not state.parent.exists()
