@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Mapping
 
 from .catalog import ExportSpec
 from .runner import RunRecord, RunRequest, Runner
+from .warehouse.preflight import range_read_columns, schema_preflight
 from .warehouse.slices import Extract, TableSlice
 from .warehouse.snapshot import plan_slices, take_snapshot
 
@@ -44,6 +45,7 @@ class BackfillSummary:
     warehouse_rows: int = 0
     chunks: int = 0
     failed: list[str] = field(default_factory=list)  # "date export: error"
+    skipped: dict[str, str] = field(default_factory=dict)  # export type → why the preflight left it out
 
     def add_chunk(self, extracts: list[Extract]) -> None:
         self.chunks += 1
@@ -78,6 +80,16 @@ def chunk_slices(runner: Runner, types: tuple[str, ...], days: list[date]) -> li
     return plan_slices(reads)
 
 
+def replay_preflight(runner: Runner, export_types: Iterable[str]) -> dict[str, str]:
+    """The export types whose range reads would copy a column the warehouse lacks (or has with another type), and
+    why: they are left out of the whole backfill, the others go on. Snapshots skip the per-run preflight, as they
+    are made from the definitions it compares with."""
+    if runner.schema_preflight is None:
+        return {}
+    specs = [runner.catalog[name] for name in export_types]
+    return schema_preflight(runner.backends.warehouse, specs, range_read_columns)
+
+
 def backfill(
     runner: Runner,
     start: date,
@@ -87,11 +99,15 @@ def backfill(
     chunk_days: int = DEFAULT_CHUNK_DAYS,
 ) -> BackfillSummary:
     """Replay `export_types` (only their dated files are written) for every day from start to end inclusive,
-    reading the warehouse once per table per chunk of `chunk_days` days."""
+    reading the warehouse once per table per chunk of `chunk_days` days; the types `replay_preflight` names are
+    left out (`summary.skipped`)."""
     if chunk_days < 1:
         raise ValueError(f"chunk_days must be at least 1, not {chunk_days}")
-    types = tuple(export_types)
-    summary = BackfillSummary()
+    requested = tuple(export_types)
+    summary = BackfillSummary(skipped=replay_preflight(runner, requested))
+    types = tuple(name for name in requested if name not in summary.skipped)
+    if not types:
+        return summary
     for days in chunks(days_between(start, end), chunk_days):
         snapshot, extracts = take_snapshot(runner.backends.warehouse, chunk_slices(runner, types, days))
         summary.add_chunk(extracts)

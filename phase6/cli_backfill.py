@@ -62,7 +62,7 @@ def backfill(
         print_summary(summary, chosen, time.perf_counter() - started)
     finally:
         application.close()
-    if summary.failed:
+    if summary.failed or summary.skipped:
         raise typer.Exit(1)
 
 
@@ -109,5 +109,7 @@ def print_summary(summary: BackfillSummary, types: list[str], seconds: float) ->
         ("seconds", f"{seconds:.1f}"),
     ]))
     notes = err()
+    for name, reason in summary.skipped.items():
+        notes.print(Text.assemble(("skipped", "red"), f" {name} on every day: {reason}"))
     for failure in summary.failed[:20]:
         notes.print(Text.assemble(("failed", "red"), f" {failure}"))

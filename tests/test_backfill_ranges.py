@@ -3,10 +3,12 @@ day-by-day replays reading the warehouse directly would write."""
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from exporters import catalog
@@ -40,6 +42,9 @@ class CountingWarehouse:
 
     def insert_rows(self, table, rows):
         self.inner.insert_rows(table, rows)
+
+    def columns(self, tables):
+        return self.inner.columns(tables)
 
     def close(self):
         self.inner.close()
@@ -161,3 +166,19 @@ def test_the_portable_extract_loads_the_same_snapshot_as_the_native_one(small_de
     assert [extract.rows for extract in extracts] == [len(native.query(item.select_sql(), item.params()))
                                                       for item in slices]
     native.close(), portable.close(), application.close()
+
+
+def test_a_column_a_range_read_copies_missing_from_the_warehouse_leaves_out_only_the_exports_reading_its_table(
+        small_demos, tmp_path):
+    demo = tmp_path / "drifted.duckdb"
+    shutil.copy(small_demos[5], demo)
+    with duckdb.connect(str(demo)) as connection:  # a column no query of tonight's names, but its range read copies
+        connection.execute("ALTER TABLE nba_raw.bettingpros_player_points_props DROP COLUMN opening_line")
+    summary, source, files = replay_in_chunks(demo, tmp_path / "run", date(2026, 1, 14), AS_OF, chunk_days=31,
+                                              types=("tonight", "results"))
+    assert list(summary.skipped) == ["tonight"]
+    assert "nba_raw.bettingpros_player_points_props.opening_line is missing" in summary.skipped["tonight"]
+    assert not summary.failed and summary.days == 3
+    assert not any(name.startswith("tonight/") for name in files)
+    assert any(name.startswith("results/") for name in files)
+    assert all(table_slice.table != "nba_raw.bettingpros_player_points_props" for table_slice in source.extracts)

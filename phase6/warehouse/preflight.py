@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import sqlglot
 from sqlglot import exp
@@ -24,6 +24,7 @@ from sqlglot.optimizer.scope import traverse_scope
 from ..catalog import ExportSpec, Query
 from .base import Warehouse
 from .schema import TABLES, VIEWS
+from .snapshot import tables_named
 
 log = logging.getLogger("phase6.preflight")
 
@@ -106,9 +107,26 @@ def compare(needed: Mapping[tuple[str, str], tuple[str, ...]],
     return problems
 
 
-def check(warehouse: Warehouse, specs: Iterable[ExportSpec]) -> list[Problem]:
-    """Read the warehouse's columns of every table the specs' queries need, and compare."""
-    needed = required_columns(specs)
+def range_read_columns(specs: Iterable[ExportSpec]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(dataset.table, column) → the export types whose replay copies it: a range read (phase6/warehouse/slices.py)
+    copies every defined column of each table an export's queries read (a view: its base tables)."""
+    needed: dict[tuple[str, str], list[str]] = {}
+    for spec in specs:
+        for query in declared_queries(spec):
+            for table in tables_named(query.sql):
+                for column in TABLES[table].column_names:
+                    exports = needed.setdefault((table, column), [])
+                    if spec.name not in exports:
+                        exports.append(spec.name)
+    return {key: tuple(exports) for key, exports in sorted(needed.items())}
+
+
+def check(warehouse: Warehouse, specs: Iterable[ExportSpec],
+          needs: Callable[[Iterable[ExportSpec]], Mapping[tuple[str, str], tuple[str, ...]]] = required_columns,
+          ) -> list[Problem]:
+    """Read the warehouse's columns of every table the specs need (`needs`: their queries' columns by default), and
+    compare."""
+    needed = needs(specs)
     if not needed:
         return []
     return compare(needed, warehouse.columns(sorted({table for table, _ in needed})))
@@ -123,11 +141,14 @@ def skipped_exports(problems: Iterable[Problem]) -> dict[str, str]:
     return {export: "schema preflight: " + "; ".join(messages) for export, messages in reasons.items()}
 
 
-def schema_preflight(warehouse: Warehouse, specs: Iterable[ExportSpec]) -> dict[str, str]:
+def schema_preflight(warehouse: Warehouse, specs: Iterable[ExportSpec],
+                     needs: Callable[[Iterable[ExportSpec]], Mapping[tuple[str, str], tuple[str, ...]]] = required_columns,
+                     ) -> dict[str, str]:
     """The runner's hook before a run's first export: export type → the error it is skipped with. A preflight that
-    cannot read the warehouse's columns skips nothing; the exports then meet (and report) the failure themselves."""
+    cannot read the warehouse's columns skips nothing; the exports then meet (and report) the failure themselves.
+    A backfill checks what its range reads copy instead (`needs=range_read_columns`)."""
     try:
-        return skipped_exports(check(warehouse, specs))
+        return skipped_exports(check(warehouse, specs, needs))
     except Exception as error:  # noqa: BLE001 — any adapter error; the run goes on without the check
         log.warning("schema preflight not done: %s: %s", type(error).__name__, error)
         return {}
