@@ -4,8 +4,8 @@ Queries are submitted ahead of need (`prefetch`): the runner sends every query o
 one wave of warehouse round trips instead of one per export. A statement is sent once per run (same SQL, same
 parameters); whoever needs it later waits for the same result, and a failed one is tried once per export that needs
 it. A query that must wait for a table the run writes (a materialization) is held back (`prefetch(..., hold=)`)
-and sent when `release` says the table is written (or will not be). Every warehouse call is traced once, attributed to the export that first needed it; a later export's use of
-the result is traced as cached.
+and sent when `release` says the table is written (or will not be). Every warehouse call is traced once, attributed
+to the export that first needed it; a later export's use of the result is traced as cached.
 """
 from __future__ import annotations
 
