@@ -9,6 +9,8 @@ import time
 from dataclasses import replace
 from datetime import datetime, timezone
 
+import pytest
+
 from exporters import catalog
 from phase6.catalog import Document, Published, Query
 from phase6.probe import PROBE_OBJECT, infrastructure_fault
@@ -257,3 +259,23 @@ def test_no_two_exports_of_the_catalogue_declare_the_same_path():
     for name, export in catalog().items():
         for path in export.paths:
             assert owners.setdefault(path, name) == name, f"{path} is declared by {owners[path]} and {name}"
+
+
+def test_a_run_interrupted_while_an_export_is_pending_holds_no_lease(world):
+    """Ctrl-C (or any crash) while the next export builds: the pending export's lease is released, as the export
+    running when a run raised always was, so a run started at once is not told `leased_elsewhere`."""
+    times = BuildTimes()
+    store = world.state()
+
+    def interrupted(ctx, rows):
+        raise KeyboardInterrupt
+
+    catalogue = {"first": fast_pair(times)["first"], "second": spec("second", ONE, interrupted, priority=2)}
+    runner = world.runner(catalogue, store)
+    runner.backends.bucket = RecordingBucket(world.bucket, slow="slow-")
+
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(live("first", "second"), deadline=seconds_from_now(60))
+
+    for name in ("first", "second"):
+        assert store.acquire_lease(f"{TARGET}/{name}", "someone-else", 60, world.clock.now()), name
