@@ -190,7 +190,8 @@ class ExportInFlight:
     """An export whose building is over: its whole-export write may still wait for its guards' reads, its uploads
     may still be in flight. `send_if_ready` sends the write if the reads are in, `send` waits for them; `settle`
     sends it, waits for the uploads, counts and records what was written, fails the export if a read or an upload
-    failed, and completes its duration (from its start to the end of its last upload); then it gives its lease up
+    failed, and completes its duration (from its start to the end of its last upload, less the time its write
+    waited while the runner built the next export); then it gives its lease up
     (`release`) and `then` records what the runner keeps about it."""
 
     result: ExportResult
@@ -200,6 +201,7 @@ class ExportInFlight:
     started: float = 0.0  # perf_counter
     ended: float = 0.0  # perf_counter: when its building ended, then when its write was sent
     write: PendingWrite | None = None
+    waited: float = 0.0  # seconds from the end of its building to its write being sent, not the export's own
     then: Callable[[ExportResult], None] = lambda result: None
     release: Callable[[], None] = lambda: None  # gives its lease up: at settle, or when the run raises before it
 
@@ -230,7 +232,7 @@ class ExportInFlight:
             finally:
                 self.uploads.settle()  # what a failed export wrote is counted and recorded too
                 record_written(self.uploads, self.result, self.state)
-            self.result.duration_seconds = max(self.ended, self.uploads.idle_since) - self.started
+            self.result.duration_seconds = max(self.ended, self.uploads.idle_since) - self.started - self.waited
             self.uploads = None
         self.release()
         self.release = lambda: None
@@ -240,6 +242,7 @@ class ExportInFlight:
 
     def _send(self) -> None:
         write, self.write = self.write, None
+        self.waited = time.perf_counter() - self.ended
         try:
             if write is not None:
                 write.send()

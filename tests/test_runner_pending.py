@@ -279,3 +279,24 @@ def test_a_run_interrupted_while_an_export_is_pending_holds_no_lease(world):
 
     for name in ("first", "second"):
         assert store.acquire_lease(f"{TARGET}/{name}", "someone-else", 60, world.clock.now()), name
+
+
+def test_an_exports_duration_leaves_out_the_next_exports_build(world):
+    """A write waiting for its guards' reads is sent after the next export has built; the time it waited for the
+    runner is not the export's own (its recorded duration sizes its budget and lease in later runs)."""
+    def slow_build(ctx, rows):
+        time.sleep(1.0)
+        return [Document(f"fake/slow/{ctx.target_date}.json", {"n": 1}, 300)]
+
+    store = world.state()
+    catalogue = {"one": guarded_pointer("one"), "slow": spec("slow", ONE, slow_build, priority=9)}
+    runner = world.runner(catalogue, store)
+    runner.backends.bucket = ReadingBucket(world.bucket, slow="slow-")
+
+    record = runner.run(live("one", "slow"), deadline=seconds_from_now(60))
+
+    assert [result.status for result in record.exports.values()] == ["ok", "ok"]
+    assert record.exports["one"].files == 2
+    assert record.exports["one"].duration_seconds < 0.6
+    assert store.expected_duration("one") < 0.6
+    assert record.exports["slow"].duration_seconds >= 1.0
