@@ -203,7 +203,7 @@ class ExportInFlight:
     write: PendingWrite | None = None
     waited: float = 0.0  # seconds from the end of its building to its write being sent, not the export's own
     then: Callable[[ExportResult], None] = lambda result: None
-    release: Callable[[], None] = lambda: None  # gives its lease up: at settle, or when the run raises before it
+    release: Callable[[], None] = lambda: None  # gives its lease up: at settle, or `abandon` when the run raises
 
     @property
     def failing(self) -> bool:
@@ -239,6 +239,14 @@ class ExportInFlight:
         self.then(self.result)
         self.then = lambda result: None
         return self.result
+
+    def abandon(self) -> None:
+        """What a run that raised leaves of it: its uploads in flight waited for and recorded (a write not sent yet
+        never is), then its lease given up."""
+        if self.uploads is not None and self.state is not None:
+            self.uploads.settle()
+            record_written(self.uploads, self.result, self.state)
+        self.release()
 
     def _send(self) -> None:
         write, self.write = self.write, None
@@ -392,7 +400,7 @@ class Runner:
                 self._settle(pending, scope, len(specs))  # before status.json
             finally:  # a run that raises leaves no lease held until it expires
                 for _, started in pending:
-                    started.release()
+                    started.abandon()
         record.queries = [asdict(trace) for trace in queries.traces]
         self._finish(record, state)
         self._write_status(record)

@@ -262,8 +262,9 @@ def test_no_two_exports_of_the_catalogue_declare_the_same_path():
 
 
 def test_a_run_interrupted_while_an_export_is_pending_holds_no_lease(world):
-    """Ctrl-C (or any crash) while the next export builds: the pending export's lease is released, as the export
-    running when a run raised always was, so a run started at once is not told `leased_elsewhere`."""
+    """Ctrl-C (or any crash) while the next export builds: the pending export's uploads in flight are waited for and
+    its lease is released, as the export running when a run raised always was, so a run started at once is not told
+    `leased_elsewhere`."""
     times = BuildTimes()
     store = world.state()
 
@@ -277,6 +278,10 @@ def test_a_run_interrupted_while_an_export_is_pending_holds_no_lease(world):
     with pytest.raises(KeyboardInterrupt):
         runner.run(live("first", "second"), deadline=seconds_from_now(60))
 
+    # the uploads in flight were waited for, and recorded, before the lease that covers them was given up
+    written = [f"v1/fake/first/slow-{TARGET}.json", "v1/fake/first/latest.json"]
+    assert all((world.bucket_root / name.removeprefix("v1/")).exists() for name in written)
+    assert set(store.published_hashes(written)) == set(written)
     for name in ("first", "second"):
         assert store.acquire_lease(f"{TARGET}/{name}", "someone-else", 60, world.clock.now()), name
 
