@@ -573,6 +573,10 @@ class Runner:
             write = self._publish(spec, ctx, rows, result, fanout, state, uploads)
         except Exception as error:  # isolation: one export's failure is recorded, never propagated
             export_failed(spec.name, result, error)
+        except BaseException:  # the run is interrupted: its lease is given up once the uploads in flight are in
+            uploads.settle()
+            record_written(uploads, result, state)
+            raise
         result.warnings[:0] = [f"left out player_lookup {brief(lookup)!r}: not [a-z0-9]{{1,64}}, never published"
                                for lookup in queries.left_out_for(spec.name)]
         result.queries, result.rows_read = queries.stats_for(spec.name)

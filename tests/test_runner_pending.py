@@ -305,3 +305,25 @@ def test_an_exports_duration_leaves_out_the_next_exports_build(world):
     assert record.exports["one"].duration_seconds < 0.6
     assert store.expected_duration("one") < 0.6
     assert record.exports["slow"].duration_seconds >= 1.0
+
+
+def test_a_run_interrupted_in_a_fan_out_waits_for_its_uploads_in_flight_before_giving_its_lease_up(world):
+    store = world.state()
+
+    def build_entity(ctx, rows, entity):
+        if entity == "c":
+            raise KeyboardInterrupt
+        return [Document(f"fake/fanout/slow-{entity}.json", {"e": entity}, 300, entity=entity)]
+
+    catalogue = {"fanout": spec("fanout", ONE, lambda ctx, rows: [], entities=["a", "b", "c"], priority=1,
+                                build_entity=build_entity)}
+    runner = world.runner(catalogue, store, fanout_chunk=2)
+    runner.backends.bucket = RecordingBucket(world.bucket, slow="slow-")
+
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(live("fanout"), deadline=seconds_from_now(60))
+
+    written = [f"v1/fake/fanout/slow-{entity}.json" for entity in ("a", "b")]
+    assert all((world.bucket_root / name.removeprefix("v1/")).exists() for name in written)
+    assert set(store.published_hashes(written)) == set(written)
+    assert store.acquire_lease(f"{TARGET}/fanout", "someone-else", 60, world.clock.now())
