@@ -190,8 +190,9 @@ class ExportInFlight:
     """An export whose building is over: its whole-export write may still wait for its guards' reads, its uploads
     may still be in flight. `send_if_ready` sends the write if the reads are in, `send` waits for them; `settle`
     sends it, waits for the uploads, counts and records what was written, fails the export if a read or an upload
-    failed, and completes its duration (from its start to the end of its last upload); then `then` records what the
-    runner keeps about it."""
+    failed, and completes its duration (from its start to the end of its last upload, less the time its write
+    waited while the runner built the next export); then it gives its lease up
+    (`release`) and `then` records what the runner keeps about it."""
 
     result: ExportResult
     name: str = ""
@@ -200,7 +201,9 @@ class ExportInFlight:
     started: float = 0.0  # perf_counter
     ended: float = 0.0  # perf_counter: when its building ended, then when its write was sent
     write: PendingWrite | None = None
+    waited: float = 0.0  # seconds from the end of its building to its write being sent, not the export's own
     then: Callable[[ExportResult], None] = lambda result: None
+    release: Callable[[], None] = lambda: None  # gives its lease up: at settle, or `abandon` when the run raises
 
     @property
     def failing(self) -> bool:
@@ -229,14 +232,25 @@ class ExportInFlight:
             finally:
                 self.uploads.settle()  # what a failed export wrote is counted and recorded too
                 record_written(self.uploads, self.result, self.state)
-            self.result.duration_seconds = max(self.ended, self.uploads.idle_since) - self.started
+            self.result.duration_seconds = max(self.ended, self.uploads.idle_since) - self.started - self.waited
             self.uploads = None
+        self.release()
+        self.release = lambda: None
         self.then(self.result)
         self.then = lambda result: None
         return self.result
 
+    def abandon(self) -> None:
+        """What a run that raised leaves of it: its uploads in flight waited for and recorded (a write not sent yet
+        never is), then its lease given up."""
+        if self.uploads is not None and self.state is not None:
+            self.uploads.settle()
+            record_written(self.uploads, self.result, self.state)
+        self.release()
+
     def _send(self) -> None:
         write, self.write = self.write, None
+        self.waited = time.perf_counter() - self.ended
         try:
             if write is not None:
                 write.send()
@@ -369,19 +383,24 @@ class Runner:
         with heartbeat.ticking():
             skipped = preflight.result() if preflight else {}
             pending: list[tuple[ExportSpec, ExportInFlight]] = []  # started, in run order, not yet recorded
-            for done, spec in enumerate(specs):
-                send_ready(pending)
-                if must_settle_before(spec, pending):
-                    self._settle(pending, scope, len(specs))
-                heartbeat.beat(current_export=spec.name, progress={"done": done, "total": len(specs)}, entities=None)
-                if record.infrastructure_fault:
-                    started = ExportInFlight(ExportResult(status="skipped", error=f"not started: {record.infrastructure_fault}"))
-                elif spec.name in skipped:
-                    started = ExportInFlight(ExportResult(status="skipped", error=skipped[spec.name]))
-                else:
-                    started = self._start_guarded(spec, scope)
-                pending.append((spec, started))
-            self._settle(pending, scope, len(specs))  # before status.json
+            try:
+                for done, spec in enumerate(specs):
+                    send_ready(pending)
+                    if must_settle_before(spec, pending):
+                        self._settle(pending, scope, len(specs))
+                    heartbeat.beat(current_export=spec.name, progress={"done": done, "total": len(specs)}, entities=None)
+                    if record.infrastructure_fault:
+                        started = ExportInFlight(ExportResult(status="skipped",
+                                                              error=f"not started: {record.infrastructure_fault}"))
+                    elif spec.name in skipped:
+                        started = ExportInFlight(ExportResult(status="skipped", error=skipped[spec.name]))
+                    else:
+                        started = self._start_guarded(spec, scope)
+                    pending.append((spec, started))
+                self._settle(pending, scope, len(specs))  # before status.json
+            finally:  # a run that raises leaves no lease held until it expires
+                for _, started in pending:
+                    started.abandon()
         record.queries = [asdict(trace) for trace in queries.traces]
         self._finish(record, state)
         self._write_status(record)
@@ -477,14 +496,14 @@ class Runner:
         except BaseException:
             state.release_lease(key, record.run_id)
             raise
-        started.then = lambda result: self._settled(spec, scope, key, fanout, result)
+        started.release = lambda: state.release_lease(key, record.run_id)
+        started.then = lambda result: self._settled(spec, scope, fanout, result)
         return started
 
-    def _settled(self, spec: ExportSpec, scope: RunScope, key: str, fanout: FanoutControl,
-                 result: ExportResult) -> None:
-        """What an export leaves once its uploads have settled: its lease, cursor, breaker outcome and duration."""
+    def _settled(self, spec: ExportSpec, scope: RunScope, fanout: FanoutControl, result: ExportResult) -> None:
+        """What an export leaves once its uploads have settled (and its lease is released): its cursor, breaker
+        outcome and duration."""
         state, record = scope.state, scope.record
-        state.release_lease(key, record.run_id)
         if fanout.cursor is not None:
             record.cursor[spec.name] = fanout.cursor
         if result.status == "failed" and result.outside_fault is None:
@@ -554,6 +573,10 @@ class Runner:
             write = self._publish(spec, ctx, rows, result, fanout, state, uploads)
         except Exception as error:  # isolation: one export's failure is recorded, never propagated
             export_failed(spec.name, result, error)
+        except BaseException:  # the run is interrupted: its lease is given up once the uploads in flight are in
+            uploads.settle()
+            record_written(uploads, result, state)
+            raise
         result.warnings[:0] = [f"left out player_lookup {brief(lookup)!r}: not [a-z0-9]{{1,64}}, never published"
                                for lookup in queries.left_out_for(spec.name)]
         result.queries, result.rows_read = queries.stats_for(spec.name)

@@ -9,6 +9,8 @@ import time
 from dataclasses import replace
 from datetime import datetime, timezone
 
+import pytest
+
 from exporters import catalog
 from phase6.catalog import Document, Published, Query
 from phase6.probe import PROBE_OBJECT, infrastructure_fault
@@ -257,3 +259,71 @@ def test_no_two_exports_of_the_catalogue_declare_the_same_path():
     for name, export in catalog().items():
         for path in export.paths:
             assert owners.setdefault(path, name) == name, f"{path} is declared by {owners[path]} and {name}"
+
+
+def test_a_run_interrupted_while_an_export_is_pending_holds_no_lease(world):
+    """Ctrl-C (or any crash) while the next export builds: the pending export's uploads in flight are waited for and
+    its lease is released, as the export running when a run raised always was, so a run started at once is not told
+    `leased_elsewhere`."""
+    times = BuildTimes()
+    store = world.state()
+
+    def interrupted(ctx, rows):
+        raise KeyboardInterrupt
+
+    catalogue = {"first": fast_pair(times)["first"], "second": spec("second", ONE, interrupted, priority=2)}
+    runner = world.runner(catalogue, store)
+    runner.backends.bucket = RecordingBucket(world.bucket, slow="slow-")
+
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(live("first", "second"), deadline=seconds_from_now(60))
+
+    # the uploads in flight were waited for, and recorded, before the lease that covers them was given up
+    written = [f"v1/fake/first/slow-{TARGET}.json", "v1/fake/first/latest.json"]
+    assert all((world.bucket_root / name.removeprefix("v1/")).exists() for name in written)
+    assert set(store.published_hashes(written)) == set(written)
+    for name in ("first", "second"):
+        assert store.acquire_lease(f"{TARGET}/{name}", "someone-else", 60, world.clock.now()), name
+
+
+def test_an_exports_duration_leaves_out_the_next_exports_build(world):
+    """A write waiting for its guards' reads is sent after the next export has built; the time it waited for the
+    runner is not the export's own (its recorded duration sizes its budget and lease in later runs)."""
+    def slow_build(ctx, rows):
+        time.sleep(1.0)
+        return [Document(f"fake/slow/{ctx.target_date}.json", {"n": 1}, 300)]
+
+    store = world.state()
+    catalogue = {"one": guarded_pointer("one"), "slow": spec("slow", ONE, slow_build, priority=9)}
+    runner = world.runner(catalogue, store)
+    runner.backends.bucket = ReadingBucket(world.bucket, slow="slow-")
+
+    record = runner.run(live("one", "slow"), deadline=seconds_from_now(60))
+
+    assert [result.status for result in record.exports.values()] == ["ok", "ok"]
+    assert record.exports["one"].files == 2
+    assert record.exports["one"].duration_seconds < 0.6
+    assert store.expected_duration("one") < 0.6
+    assert record.exports["slow"].duration_seconds >= 1.0
+
+
+def test_a_run_interrupted_in_a_fan_out_waits_for_its_uploads_in_flight_before_giving_its_lease_up(world):
+    store = world.state()
+
+    def build_entity(ctx, rows, entity):
+        if entity == "c":
+            raise KeyboardInterrupt
+        return [Document(f"fake/fanout/slow-{entity}.json", {"e": entity}, 300, entity=entity)]
+
+    catalogue = {"fanout": spec("fanout", ONE, lambda ctx, rows: [], entities=["a", "b", "c"], priority=1,
+                                build_entity=build_entity)}
+    runner = world.runner(catalogue, store, fanout_chunk=2)
+    runner.backends.bucket = RecordingBucket(world.bucket, slow="slow-")
+
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(live("fanout"), deadline=seconds_from_now(60))
+
+    written = [f"v1/fake/fanout/slow-{entity}.json" for entity in ("a", "b")]
+    assert all((world.bucket_root / name.removeprefix("v1/")).exists() for name in written)
+    assert set(store.published_hashes(written)) == set(written)
+    assert store.acquire_lease(f"{TARGET}/fanout", "someone-else", 60, world.clock.now())
