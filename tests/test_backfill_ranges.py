@@ -16,7 +16,8 @@ from exporters.best_bets import UNDER_HISTORY
 from phase6.backfill import backfill, chunk_slices, dated_export_types, days_between
 from phase6.runner import RunRequest, Runner
 from phase6.warehouse.slices import TableSlice, extract_by_query
-from phase6.warehouse.snapshot import VIEW_BASE_TABLES, build_snapshot, plan_slices, take_snapshot
+from phase6.warehouse.snapshot import build_snapshot, plan_slices, take_snapshot
+from phase6.warehouse.tables_read import VIEW_BASE_TABLES
 from phase6.warehouse.base import WarehouseError
 from phase6.storage.local import LocalBucket
 from tests.conftest import open_small, small_season

@@ -24,7 +24,7 @@ from sqlglot.optimizer.scope import traverse_scope
 from ..catalog import ExportSpec, Query
 from .base import Warehouse
 from .schema import TABLES, VIEWS
-from .snapshot import tables_named
+from .tables_read import tables_named
 
 log = logging.getLogger("phase6.preflight")
 

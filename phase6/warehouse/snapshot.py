@@ -11,40 +11,22 @@ from __future__ import annotations
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import duckdb
-import sqlglot
-from sqlglot import exp
 
 from .base import Warehouse, WarehouseError
 from .duckdb_backend import DuckDBWarehouse
-from .schema import SUBSET_PERFORMANCE_VIEW, SUBSET_PERFORMANCE_VIEW_SQL, TABLES, create_schema, duckdb_type
+from .schema import TABLES, create_schema, duckdb_type
 from .slices import Extract, TableSlice
+from .tables_read import tables_named
 
-VIEW_NAME = SUBSET_PERFORMANCE_VIEW.name
 EXTRACT_CONCURRENCY = 8
 
 
 Window = tuple[date | None, date | None]  # (lower, upper); None is unbounded
 WHOLE: Window = (None, None)
-
-
-def _tables_in(sql: str, dialect: str) -> frozenset[str]:
-    return frozenset(f"{table.db}.{table.name}" for table in sqlglot.parse_one(sql, read=dialect).find_all(exp.Table)
-                     if table.db)
-
-
-VIEW_BASE_TABLES = _tables_in(SUBSET_PERFORMANCE_VIEW_SQL, "bigquery") - {VIEW_NAME}
-
-
-@lru_cache(maxsize=256)
-def tables_named(sql: str) -> frozenset[str]:
-    """Production tables a statement reads; the view stands for the tables it is built from."""
-    names = _tables_in(sql, "bigquery")
-    return (names - {VIEW_NAME}) | VIEW_BASE_TABLES if VIEW_NAME in names else names
 
 
 def query_window(params: Mapping[str, Any], reads_all_history: bool) -> Window:
