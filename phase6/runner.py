@@ -545,10 +545,6 @@ class Runner:
             log.error("status.json not written: %s\n%s", error, traceback.format_exc())
             record.errors.append(f"status.json: {type(error).__name__}: {error}")
 
-    def run_export(self, spec: ExportSpec, request: RunRequest, queries: QueryRunner, **options: Any) -> ExportResult:
-        """One export, its uploads waited for: `start_export`'s options, then `settle`."""
-        return self.start_export(spec, request, queries, **options).settle()
-
     def start_export(
         self,
         spec: ExportSpec,
