@@ -31,9 +31,11 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from exporters import expand
 from phase6.catalog import ExportContext, ExportSpec
+from phase6.clock import Clock
 from phase6.config import season_window_start
+from phase6.formats import EASTERN
+from phase6.messages import Accepted, Envelope, ExportRequest, parse
 from phase6.plan import order
 from phase6.schedules import ScheduledJob
 from phase6.warehouse.duckdb_backend import DuckDBWarehouse
@@ -191,14 +193,22 @@ class JobCost:
     bytes_per_run: float
 
 
+def job_request(job: ScheduledJob, game_day: date) -> ExportRequest:
+    """What the function makes of the job's message on `game_day` (its own parser: groups, "yesterday")."""
+    noon = datetime.combine(game_day, time(12), EASTERN)
+    outcome = parse(Envelope.of_bytes(job.data(), job.name), Clock(noon))
+    if not isinstance(outcome, Accepted):
+        raise ValueError(f"{job.name}: the function would not run this job's message: {outcome}")
+    return outcome.request
+
+
 def job_costs(sizes: DemoSizes, specs: Mapping[str, ExportSpec], jobs: Iterable[ScheduledJob],
               ctx: ExportContext) -> list[JobCost]:
     """Bytes billed by one run of each job on `ctx`'s game day, and its runs in a year."""
     costs = []
     for job in jobs:
-        target = ctx.game_day - timedelta(days=1) if job.body.get("target_date") == "yesterday" else ctx.game_day
-        run_ctx = replace(ctx, target_date=target)
-        types = expand(job.body["export_types"])
-        scanned = sum(item.bytes for item in estimate_run(sizes, [specs[name] for name in types], run_ctx))
-        costs.append(JobCost(job.name, fires_per_year(job, ctx.game_day), scanned))
+        request = job_request(job, ctx.game_day)
+        run_ctx = replace(ctx, target_date=request.target_date, min_games=request.min_games)
+        runs = estimate_run(sizes, [specs[name] for name in request.export_types], run_ctx)
+        costs.append(JobCost(job.name, fires_per_year(job, ctx.game_day), sum(item.bytes for item in runs)))
     return costs
