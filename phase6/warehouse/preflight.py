@@ -29,6 +29,8 @@ from .tables_read import tables_named
 log = logging.getLogger("phase6.preflight")
 
 DEFINITIONS = {**TABLES, **VIEWS}
+# What a check compares: (dataset.table, column) → the export types that need it.
+Needs = Callable[[Iterable[ExportSpec]], Mapping[tuple[str, str], tuple[str, ...]]]
 _ALIASES = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL", "DECIMAL": "NUMERIC", "BIGDECIMAL": "BIGNUMERIC"}
 
 
@@ -73,10 +75,25 @@ def columns_read(sql: str) -> frozenset[tuple[str, str]]:
 
 def required_columns(specs: Iterable[ExportSpec]) -> dict[tuple[str, str], tuple[str, ...]]:
     """(dataset.table, column) → the export types whose queries read it."""
+    return _needed_by(specs, columns_read)
+
+
+def range_read_columns(specs: Iterable[ExportSpec]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(dataset.table, column) → the export types whose replay copies it: a range read (phase6/warehouse/slices.py)
+    copies every defined column of each table an export's queries read (a view: its base tables)."""
+    return _needed_by(specs, columns_copied)
+
+
+def columns_copied(sql: str) -> frozenset[tuple[str, str]]:
+    return frozenset((table, column) for table in tables_named(sql) for column in TABLES[table].column_names)
+
+
+def _needed_by(specs: Iterable[ExportSpec], columns_of: Callable[[str], Iterable[tuple[str, str]]],
+               ) -> dict[tuple[str, str], tuple[str, ...]]:
     needed: dict[tuple[str, str], list[str]] = {}
     for spec in specs:
         for query in declared_queries(spec):
-            for key in columns_read(query.sql):
+            for key in columns_of(query.sql):
                 exports = needed.setdefault(key, [])
                 if spec.name not in exports:
                     exports.append(spec.name)
@@ -107,23 +124,7 @@ def compare(needed: Mapping[tuple[str, str], tuple[str, ...]],
     return problems
 
 
-def range_read_columns(specs: Iterable[ExportSpec]) -> dict[tuple[str, str], tuple[str, ...]]:
-    """(dataset.table, column) → the export types whose replay copies it: a range read (phase6/warehouse/slices.py)
-    copies every defined column of each table an export's queries read (a view: its base tables)."""
-    needed: dict[tuple[str, str], list[str]] = {}
-    for spec in specs:
-        for query in declared_queries(spec):
-            for table in tables_named(query.sql):
-                for column in TABLES[table].column_names:
-                    exports = needed.setdefault((table, column), [])
-                    if spec.name not in exports:
-                        exports.append(spec.name)
-    return {key: tuple(exports) for key, exports in sorted(needed.items())}
-
-
-def check(warehouse: Warehouse, specs: Iterable[ExportSpec],
-          needs: Callable[[Iterable[ExportSpec]], Mapping[tuple[str, str], tuple[str, ...]]] = required_columns,
-          ) -> list[Problem]:
+def check(warehouse: Warehouse, specs: Iterable[ExportSpec], needs: Needs = required_columns) -> list[Problem]:
     """Read the warehouse's columns of every table the specs need (`needs`: their queries' columns by default), and
     compare."""
     needed = needs(specs)
@@ -141,8 +142,7 @@ def skipped_exports(problems: Iterable[Problem]) -> dict[str, str]:
     return {export: "schema preflight: " + "; ".join(messages) for export, messages in reasons.items()}
 
 
-def schema_preflight(warehouse: Warehouse, specs: Iterable[ExportSpec],
-                     needs: Callable[[Iterable[ExportSpec]], Mapping[tuple[str, str], tuple[str, ...]]] = required_columns,
+def schema_preflight(warehouse: Warehouse, specs: Iterable[ExportSpec], needs: Needs = required_columns,
                      ) -> dict[str, str]:
     """The runner's hook before a run's first export: export type → the error it is skipped with. A preflight that
     cannot read the warehouse's columns skips nothing; the exports then meet (and report) the failure themselves.
