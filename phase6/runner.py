@@ -213,13 +213,13 @@ class ExportInFlight:
     def send_if_ready(self) -> bool:
         """Send the write if its reads are in; whether nothing of the export is left waiting to be sent."""
         if self.write is not None and self.write.ready():
-            self._send()
+            self._send(self.write)
         return self.write is None
 
     def send(self) -> None:
         """Send the write, once its reads are in."""
         if self.write is not None:
-            self._send()
+            self._send(self.write)
 
     def settle(self) -> ExportResult:
         self.send()
@@ -230,8 +230,7 @@ class ExportInFlight:
             except Exception as error:
                 export_failed(self.name, self.result, error)
             finally:
-                self.uploads.settle()  # what a failed export wrote is counted and recorded too
-                record_written(self.uploads, self.result, self.state)
+                settle_and_record(self.uploads, self.result, self.state)  # a failed export's writes count too
             self.result.duration_seconds = max(self.ended, self.uploads.idle_since) - self.started - self.waited
             self.uploads = None
         self.release()
@@ -244,16 +243,14 @@ class ExportInFlight:
         """What a run that raised leaves of it: its uploads in flight waited for and recorded (a write not sent yet
         never is), then its lease given up."""
         if self.uploads is not None and self.state is not None:
-            self.uploads.settle()
-            record_written(self.uploads, self.result, self.state)
+            settle_and_record(self.uploads, self.result, self.state)
         self.release()
 
-    def _send(self) -> None:
-        write, self.write = self.write, None
+    def _send(self, write: PendingWrite) -> None:
+        self.write = None
         self.waited = time.perf_counter() - self.ended
         try:
-            if write is not None:
-                write.send()
+            write.send()
         except Exception as error:  # a guard's read or a check failed: the export's failure, like a build's
             export_failed(self.name, self.result, error)
         self.ended = time.perf_counter()
@@ -570,8 +567,7 @@ class Runner:
         except Exception as error:  # isolation: one export's failure is recorded, never propagated
             export_failed(spec.name, result, error)
         except BaseException:  # the run is interrupted: its lease is given up once the uploads in flight are in
-            uploads.settle()
-            record_written(uploads, result, state)
+            settle_and_record(uploads, result, state)
             raise
         result.warnings[:0] = [f"left out player_lookup {brief(lookup)!r}: not [a-z0-9]{{1,64}}, never published"
                                for lookup in queries.left_out_for(spec.name)]
@@ -765,6 +761,12 @@ class Runner:
 
     def _send(self, item: PlannedUpload) -> None:
         self.backends.bucket.write(item.name, item.data, cache_control=item.cache_control)
+
+
+def settle_and_record(uploads: Uploads[PlannedUpload], result: ExportResult, state: TolerantState) -> None:
+    """Wait for the uploads in flight, whatever their outcome, then count and record what they wrote."""
+    uploads.settle()
+    record_written(uploads, result, state)
 
 
 def record_written(uploads: Uploads[PlannedUpload], result: ExportResult, state: TolerantState) -> None:
